@@ -1,0 +1,413 @@
+"""
+The account card as immutable values.
+
+An `Account` is a small frozen record that holds its lifecycle fields (code, name, type,
+status and the dates they took effect) and one frozen object per card section
+(`Summary`, `General`, `Contact`, `Marketing`, `Relations`, `Financial`). Changing one field
+rebuilds one section and the account, never all sixty fields.
+
+Constructors check types only by annotation; the card's rules live in `accountcore.validation`
+and run in `accountcore.from_dict` and `Account.new`. See ``docs/adr/0003-entities.md``.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Union
+
+import attrs
+
+from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, VATNumber
+
+__all__ = [
+    "CARD_TYPES",
+    "IBAN_BANK_ACCOUNT_TYPE",
+    "PICTURE_FORMATS",
+    "Account",
+    "AccountStatus",
+    "AccountType",
+    "Address",
+    "BankAccount",
+    "Contact",
+    "Financial",
+    "FreeField",
+    "FreeFieldKind",
+    "FreeFieldValue",
+    "General",
+    "GroupInvoice",
+    "Marketing",
+    "Relations",
+    "Summary",
+]
+
+
+
+class AccountType(enum.Enum):
+    """
+    The type of an account, valued by Exact's one-letter code (``AccountType("C")``).
+
+    Not a `str` subclass on purpose: type and status letters collide (P, S, A, E, B, R), and
+    an `AccountType` must never compare equal to an `AccountStatus` or a plain string.
+
+    .. versionadded:: 0.1
+    """
+
+    ASSOCIATE = "A"
+    BANK = "B"
+    CUSTOMER = "C"
+    DIVISION = "D"
+    EMPLOYEE = "E"
+    LEAD = "L"
+    NOT_VALIDATED = "N"
+    PROSPECT = "P"
+    RESELLER = "R"
+    SUPPLIER = "S"
+    SUSPECT = "T"
+
+
+#: The nine types a user may create through the card when setting Type: Select is on.
+CARD_TYPES: frozenset[AccountType] = frozenset(AccountType) - {
+    AccountType.EMPLOYEE,
+    AccountType.NOT_VALIDATED,
+}
+
+
+class AccountStatus(enum.Enum):
+    """
+    The status of an account, valued by Exact's one-letter code (``AccountStatus("E")``).
+
+    .. versionadded:: 0.1
+    """
+
+    ACTIVE = "A"
+    REFERENCE = "R"
+    BLOCKED = "B"
+    PILOT = "P"
+    PASSIVE = "S"
+    INACTIVE = "E"
+
+
+class GroupInvoice(enum.Enum):
+    """
+    How invoices of the account are grouped.
+
+    .. versionadded:: 0.1
+    """
+
+    NO = "no"
+    ON_INVOICE_DEBTOR = "invoice_debtor"
+    ON_ORDER_DEBTOR = "order_debtor"
+
+
+class FreeFieldKind(enum.Enum):
+    """
+    The value type of a host-defined free field.
+
+    .. versionadded:: 0.1
+    """
+
+    TEXT = "text"
+    NUMBER = "number"
+    AMOUNT = "amount"
+    DATE = "date"
+    YES_NO = "yes_no"
+
+
+#: Accepted picture file extensions, lower case, without the dot.
+PICTURE_FORMATS: frozenset[str] = frozenset(
+    {"bmp", "dib", "jpg", "jpe", "jpeg", "jfif", "gif", "png", "svg", "tif", "tiff"}
+)
+
+#: The bank account type code whose number *is* the IBAN.
+IBAN_BANK_ACCOUNT_TYPE = "IBAN"
+
+#: What a free field may hold: text, number (int or float), amount (Decimal), date, yes/no.
+FreeFieldValue = Union[str, int, float, Decimal, date, bool]
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Address:
+    """
+    A postal address; line 1, city and country are mandatory.
+
+    ``country`` is an ISO 3166-1 alpha-2 code; ``state`` a subdivision of it, either as the
+    part after the dash of its ISO 3166-2 code (``"CA"`` for ``US-CA``) or the whole code.
+
+    .. versionadded:: 0.1
+    """
+
+    line1: str
+    line2: str | None = None
+    line3: str | None = None
+    postcode: str | None = None
+    city: str
+    state: str | None = None
+    country: str
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Summary:
+    """
+    The card's summary section, apart from code and name (which sit on `Account`).
+
+    .. versionadded:: 0.1
+    """
+
+    address: Address
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    phone_extension: str | None = None
+    fax: str | None = None
+    picture: str | None = None
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class General:
+    """
+    The card's general section.
+
+    .. versionadded:: 0.1
+    """
+
+    country_name: str | None = None
+    phone_queue: str | None = None
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class FreeField:
+    """
+    One host-defined extra field with a typed value (``None`` means empty).
+
+    .. versionadded:: 0.1
+    """
+
+    name: str
+    kind: FreeFieldKind
+    value: FreeFieldValue | None = None
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Contact:
+    """
+    The first contact person, captured when the account is created.
+
+    ``valid_email`` supports bounce handling and ``email_permission`` records the opt-in; both
+    switch on by themselves when an email is first given (see `Contact.with_email`).
+
+    .. versionadded:: 0.1
+    """
+
+    title: str | None = None
+    initials: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    job_description: str | None = None
+    job_title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    valid_email: bool = False
+    email_permission: bool = False
+
+    def with_email(self, email: str | None) -> Contact:
+        """
+        Return the contact with a new email, applying the card's flag rules.
+
+        The first email given switches both flags on. A later change keeps the permission
+        flag as it was and marks the new address valid until it bounces; removing the email
+        clears ``valid_email`` and keeps the permission.
+
+        Returns:
+            The changed contact.
+        """
+        if email is None:
+            return attrs.evolve(self, email=None, valid_email=False)
+        if self.email is None:
+            return attrs.evolve(self, email=email, valid_email=True, email_permission=True)
+        return attrs.evolve(self, email=email, valid_email=True)
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Marketing:
+    """
+    The card's marketing section, apart from type and status (which sit on `Account`).
+
+    ``security_level`` runs from 0 (everyone) to 100; ``rating`` from 1 (best) to 7 (worst).
+
+    .. versionadded:: 0.1
+    """
+
+    security_level: int = 0
+    classification: str | None = None
+    rating: int | None = None
+    source: str | None = None
+    sector: str | None = None
+    subsector: str | None = None
+    size: str | None = None
+    coc_number: ChamberOfCommerceNumber | None = None
+    duns_number: DUNS | None = None
+    gln: GLN | None = None
+    document: str | None = None
+    exclude_from_merging: bool = False
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Relations:
+    """
+    The card's relations section; accounts are referred to by their code.
+
+    .. versionadded:: 0.1
+    """
+
+    account_manager: str | None = None
+    cost_centre: str | None = None
+    reseller: str | None = None
+    parent: str | None = None
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class BankAccount:
+    """
+    One bank account of the account.
+
+    ``type`` is the host's bank account type code; ``None`` is the default type, and
+    `IBAN_BANK_ACCOUNT_TYPE` means the number is the IBAN.
+
+    .. versionadded:: 0.1
+    """
+
+    number: str | None = None
+    type: str | None = None
+    iban: IBAN | None = None
+    bic: BIC | None = None
+    holder_name: str | None = None
+    main: bool = False
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Financial:
+    """
+    The card's financial section.
+
+    .. versionadded:: 0.1
+    """
+
+    division: str | None = None
+    debtor_code: str | None = None
+    creditor_code: str | None = None
+    customer_code_at_supplier: str | None = None
+    check_date: date | None = None
+    debtor_account: str | None = None
+    creditor_account: str | None = None
+    bank_accounts: tuple[BankAccount, ...] = ()
+    offset_account: str | None = None
+    extra_description: str | None = None
+    partial_delivery_allowed: bool = False
+    back_order: bool = False
+    invoice_copies: int = 1
+    extra_duty: bool = False
+    group_invoice: GroupInvoice = GroupInvoice.NO
+    payee_name: str | None = None
+    vat_number: VATNumber | None = None
+
+
+_NO_GENERAL = General()
+_NO_MARKETING = Marketing()
+_NO_RELATIONS = Relations()
+_NO_FINANCIAL = Financial()
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Account:
+    """
+    A company account: lifecycle fields plus one object per card section.
+
+    ``id`` is the host's stable key (``None`` until the host stores the account); ``code`` is
+    the unique, user-visible code. ``type``/``status`` change only through the status and
+    type-change functions, which also set ``type_since``/``status_since``.
+
+    .. versionadded:: 0.1
+    """
+
+    id: str | None = None
+    code: str
+    name: str
+    type: AccountType
+    type_since: date
+    status: AccountStatus = AccountStatus.ACTIVE
+    status_since: date
+    summary: Summary
+    general: General = _NO_GENERAL
+    remarks: str | None = None
+    free_fields: tuple[FreeField, ...] = ()
+    contact: Contact | None = None
+    marketing: Marketing = _NO_MARKETING
+    relations: Relations = _NO_RELATIONS
+    financial: Financial = _NO_FINANCIAL
+
+    @property
+    def remarks_are_html(self) -> bool:
+        """
+        Tell whether the remarks are HTML: text holding both ``<`` and ``>``.
+
+        The library stores HTML remarks as given and never renders them; treat them as
+        untrusted markup.
+        """
+        r = self.remarks
+        return r is not None and "<" in r and ">" in r
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        code: str,
+        name: str,
+        type: AccountType,
+        address: Address,
+        on: date,
+        id: str | None = None,
+        summary: Summary | None = None,
+        general: General = _NO_GENERAL,
+        remarks: str | None = None,
+        free_fields: tuple[FreeField, ...] = (),
+        contact: Contact | None = None,
+        marketing: Marketing = _NO_MARKETING,
+        relations: Relations = _NO_RELATIONS,
+        financial: Financial = _NO_FINANCIAL,
+    ) -> Account:
+        """
+        Create a new, Active account whose type and status take effect ``on`` that date.
+
+        ``address`` is placed in the summary (``summary``, when given, supplies the rest of
+        that section). The code is trimmed. Every rule that needs no outside data is checked.
+
+        Raises:
+            ValidationError: listing every problem found.
+        """
+        from .validation import check_account
+
+        summary = attrs.evolve(summary, address=address) if summary else Summary(address=address)
+        account = cls(
+            id=id,
+            code=code.strip(),
+            name=name,
+            type=type,
+            type_since=on,
+            status_since=on,
+            summary=summary,
+            general=general,
+            remarks=remarks,
+            free_fields=free_fields,
+            contact=contact,
+            marketing=marketing,
+            relations=relations,
+            financial=financial,
+        )
+        check_account(account)
+        return account

@@ -1,0 +1,142 @@
+"""
+The exceptions accountcore raises, and the `Problem` they carry.
+
+Every public function either succeeds or raises one of these; nothing else escapes::
+
+    AccountCoreError
+    ├── ValidationError(AccountCoreError, ValueError)  .problems: tuple[Problem, ...], never empty
+    └── DefinitionError                                malformed policy or table (a host bug)
+
+A `Problem` names where (``path``), what (``code``, stable snake_case) and why (``message``,
+one English sentence). Messages never echo a full IBAN or tax number.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "CODES",
+    "AccountCoreError",
+    "DefinitionError",
+    "Problem",
+    "ValidationError",
+]
+
+#: Every problem code accountcore emits, with what it means. Renaming one is a breaking change;
+#: ``docs/errors.md`` lists the same codes and a test keeps the two in step.
+CODES: dict[str, str] = {
+    "required": "A mandatory value is missing, null or blank.",
+    "invalid_type": "The value has the wrong JSON type (say, text where a number belongs).",
+    "invalid_choice": "The value is not one of the allowed codes.",
+    "unknown_field": "The object has a key that is not a field of it.",
+    "out_of_range": "The number lies outside its allowed range.",
+    "invalid_date": "The text is not an ISO 8601 calendar date (YYYY-MM-DD).",
+    "invalid_format": "The value does not have the shape its kind requires.",
+    "invalid_length": "The value has the wrong number of characters.",
+    "invalid_checksum": "The value's check digits do not match.",
+    "invalid_component": "A part of the value (country, bank code, ...) is unknown or wrong.",
+    "invalid_email": "The text is not a valid email address.",
+    "invalid_url": "The text is not a web address (http or https with a host name).",
+    "invalid_phone": "The text has characters a phone number cannot have, or no digit.",
+    "invalid_picture_format": "The picture's file extension is not an accepted image format.",
+    "unknown_country": "The country is not an ISO 3166-1 alpha-2 code.",
+    "state_not_in_country": "The state is not a subdivision of the address's country.",
+    "duplicate": "The value appears twice where it must be unique.",
+    "main_bank_account": "There is not exactly one main bank account.",
+    "iban_number_mismatch": "The IBAN does not correspond to the domestic bank account number.",
+    "bic_bank_mismatch": "The BIC does not belong to the bank of the IBAN.",
+    "subsector_without_sector": "A subsector is given but no sector.",
+    "subsector_not_in_sector": "The subsector does not belong to the account's sector.",
+    "self_reference": "The account names itself as its own parent or reseller.",
+    "code_taken": "Another account already holds this code.",
+    "unknown_account": "The referenced account does not exist.",
+    "not_a_reseller": "The referenced reseller account is not of type Reseller.",
+    "parent_cycle": "Following parent accounts leads back to this account.",
+    "cost_centre_mismatch": "The cost centre differs from the account manager's cost centre.",
+}
+
+
+def _render_path(path: tuple[str | int, ...]) -> str:
+    parts = ["$"]
+    for step in path:
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return "".join(parts)
+
+
+@attrs.frozen
+class Problem:
+    """
+    One thing wrong with an input, and where.
+
+    Args:
+        path: the field path, keys and list indexes; ``()`` is the object itself.
+        code: a stable code from `CODES`.
+        message: one English sentence for humans.
+
+    .. versionadded:: 0.1
+    """
+
+    path: tuple[str | int, ...]
+    code: str
+    message: str
+
+    @property
+    def location(self) -> str:
+        """
+        Render the path in JSONPath-like notation, for example ``$.bank_accounts[0].iban``.
+        """
+        return _render_path(self.path)
+
+    def prefixed(self, prefix: tuple[str | int, ...]) -> Problem:
+        """
+        Return the same problem located under ``prefix``.
+        """
+        return Problem(prefix + self.path, self.code, self.message)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message} [{self.code}]"
+
+
+class AccountCoreError(Exception):
+    """
+    Base class of every exception accountcore raises.
+
+    .. versionadded:: 0.1
+    """
+
+
+class ValidationError(AccountCoreError, ValueError):
+    """
+    Raise when input breaks one or more rules; ``problems`` lists every one of them.
+
+    .. versionadded:: 0.1
+    """
+
+    problems: tuple[Problem, ...]
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        if not self.problems:
+            raise ValueError("a ValidationError needs at least one problem")
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count > 1 else ''}"
+        return head + ": " + "; ".join(str(p) for p in self.problems)
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))
+
+
+class DefinitionError(AccountCoreError):
+    """
+    Raise when a host-supplied definition (a table, a layout, a policy) is malformed.
+
+    .. versionadded:: 0.1
+    """

@@ -1,0 +1,387 @@
+"""
+The card's rules, applied to an `Account`.
+
+Two entry points:
+
+- `check_account` checks every rule that needs no outside data and raises one
+  `ValidationError` listing every problem. `accountcore.from_dict` and `Account.new` call it.
+- `validate` runs those rules and, for each host lookup given, the rules that need the host's
+  data (code taken, reseller is a Reseller, no parent cycle, subsector within its sector, cost
+  centre from the manager). A rule whose lookup is missing is reported in
+  `ValidationReport.skipped`, never silently passed.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import attrs
+
+from ._rules import FIELD_RULES
+from .entities import (
+    IBAN_BANK_ACCOUNT_TYPE,
+    Account,
+    AccountType,
+    Address,
+    BankAccount,
+    Financial,
+    FreeField,
+    Marketing,
+)
+from .errors import Problem, ValidationError
+
+__all__ = [
+    "AccountDirectory",
+    "CostCentres",
+    "DirectoryEntry",
+    "SectorCatalogue",
+    "SkippedCheck",
+    "ValidationReport",
+    "check_account",
+    "validate",
+]
+
+Path = tuple[str | int, ...]
+
+
+# --- host lookups ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DirectoryEntry:
+    """
+    What the host's directory knows of one stored account.
+
+    .. versionadded:: 0.1
+    """
+
+    id: str
+    type: AccountType
+    parent: str | None = None
+
+
+class AccountDirectory(Protocol):
+    """
+    The host's accounts, looked up by code (compare trimmed and case-insensitively).
+
+    .. versionadded:: 0.1
+    """
+
+    def lookup(self, code: str) -> DirectoryEntry | None:
+        """Return the stored account holding ``code``, or ``None``."""
+        ...
+
+
+class SectorCatalogue(Protocol):
+    """
+    The host's sectors and subsectors.
+
+    .. versionadded:: 0.1
+    """
+
+    def sector_of(self, subsector: str) -> str | None:
+        """Return the sector a subsector belongs to, or ``None`` for an unknown subsector."""
+        ...
+
+
+class CostCentres(Protocol):
+    """
+    The host's cost centres per account manager.
+
+    .. versionadded:: 0.1
+    """
+
+    def cost_centre_of(self, manager: str) -> str | None:
+        """Return the manager's cost centre, or ``None`` when the manager has none."""
+        ...
+
+
+@attrs.frozen
+class SkippedCheck:
+    """
+    A rule that was not checked because its lookup was not given.
+
+    .. versionadded:: 0.1
+    """
+
+    rule: str
+    needs: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} not checked: pass {self.needs}"
+
+
+@attrs.frozen
+class ValidationReport:
+    """
+    The outcome of `validate`: every problem found and every rule not checked.
+
+    .. versionadded:: 0.1
+    """
+
+    problems: tuple[Problem, ...]
+    skipped: tuple[SkippedCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        """
+        ``True`` when no problem was found (skipped rules do not count as problems).
+        """
+        return not self.problems
+
+    @property
+    def complete(self) -> bool:
+        """
+        ``True`` when every rule was checked.
+        """
+        return not self.skipped
+
+    def raise_for_problems(self) -> None:
+        """
+        Raise `ValidationError` listing the problems, if there are any.
+        """
+        if self.problems:
+            raise ValidationError(self.problems)
+
+
+# --- rules that need no outside data --------------------------------------------------------
+
+
+def _field_problems(obj: object, path: Path) -> Iterator[Problem]:
+    for name, rule in FIELD_RULES.get(type(obj), {}).items():
+        value = getattr(obj, name)
+        if value is not None and (failure := rule(value)) is not None:
+            yield Problem((*path, name), *failure)
+
+
+def _sections(account: Account) -> Iterator[tuple[object, Path]]:
+    yield account, ()
+    yield account.summary, ("summary",)
+    yield account.summary.address, ("summary", "address")
+    if account.contact is not None:
+        yield account.contact, ("contact",)
+    yield account.marketing, ("marketing",)
+    yield account.financial, ("financial",)
+    for i, free in enumerate(account.free_fields):
+        yield free, ("free_fields", i)
+
+
+def _state_problems(address: Address, path: Path) -> Iterator[Problem]:
+    if address.state is None:
+        return
+    import pycountry
+
+    state = address.state.upper()
+    code = state if state.startswith(address.country + "-") else f"{address.country}-{state}"
+    known = pycountry.subdivisions.get(country_code=address.country)  # type: ignore[no-untyped-call]
+    if known and pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
+        yield Problem(
+            (*path, "state"),
+            "state_not_in_country",
+            f"The state is not a subdivision of {address.country}.",
+        )
+
+
+def _free_field_problems(fields: tuple[FreeField, ...]) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, free in enumerate(fields):
+        key = free.name.strip().casefold()
+        if key in seen:
+            yield Problem(
+                ("free_fields", i, "name"), "duplicate", "Two free fields have the same name."
+            )
+        seen.add(key)
+
+
+def _marketing_problems(marketing: Marketing) -> Iterator[Problem]:
+    if marketing.subsector is not None and marketing.sector is None:
+        yield Problem(
+            ("marketing", "subsector"),
+            "subsector_without_sector",
+            "A subsector needs a sector.",
+        )
+
+
+def _relation_problems(account: Account) -> Iterator[Problem]:
+    own = account.code.strip().casefold()
+    for name in ("parent", "reseller"):
+        other = getattr(account.relations, name)
+        if other is not None and other.strip().casefold() == own:
+            yield Problem(
+                ("relations", name), "self_reference", f"An account cannot be its own {name}."
+            )
+
+
+def _bank_account_problems(bank: BankAccount, path: Path) -> Iterator[Problem]:
+    is_iban_type = (bank.type or "").upper() == IBAN_BANK_ACCOUNT_TYPE
+    if is_iban_type and bank.iban is None:
+        yield Problem((*path, "iban"), "required", "A bank account of the IBAN type needs an IBAN.")
+    if bank.iban is not None and bank.number is not None:
+        matches = (
+            bank.number.replace(" ", "").upper() == bank.iban.compact
+            if is_iban_type
+            else bank.iban.corresponds_to(bank.number)
+        )
+        if not matches:
+            yield Problem(
+                (*path, "iban"),
+                "iban_number_mismatch",
+                "The IBAN does not correspond to the bank account number.",
+            )
+    if bank.iban is not None and bank.bic is not None and bank.bic.belongs_to(bank.iban) is False:
+        yield Problem(
+            (*path, "bic"), "bic_bank_mismatch", "The BIC does not belong to the IBAN's bank."
+        )
+
+
+def _financial_problems(financial: Financial) -> Iterator[Problem]:
+    banks = financial.bank_accounts
+    for i, bank in enumerate(banks):
+        yield from _bank_account_problems(bank, ("financial", "bank_accounts", i))
+    if banks and sum(bank.main for bank in banks) != 1:
+        yield Problem(
+            ("financial", "bank_accounts"),
+            "main_bank_account",
+            "Exactly one bank account must be the main one.",
+        )
+
+
+def cross_field_problems(account: Account) -> list[Problem]:
+    """Rules that relate two or more fields; run after every field passed its own rule."""
+    problems = list(_state_problems(account.summary.address, ("summary", "address")))
+    problems += _free_field_problems(account.free_fields)
+    problems += _marketing_problems(account.marketing)
+    problems += _relation_problems(account)
+    problems += _financial_problems(account.financial)
+    return problems
+
+
+def account_problems(account: Account) -> list[Problem]:
+    """Every problem that needs no outside data, field rules first."""
+    problems = [p for obj, path in _sections(account) for p in _field_problems(obj, path)]
+    return problems + cross_field_problems(account)
+
+
+def check_account(account: Account) -> None:
+    """
+    Check every rule of the card that needs no outside data.
+
+    Raises:
+        ValidationError: listing every problem found.
+
+    .. versionadded:: 0.1
+    """
+    problems = account_problems(account)
+    if problems:
+        raise ValidationError(problems)
+
+
+# --- rules that need the host's data --------------------------------------------------------
+
+
+def _directory_problems(account: Account, directory: AccountDirectory) -> Iterator[Problem]:
+    holder = directory.lookup(account.code)
+    if holder is not None and holder.id != account.id:
+        yield Problem(("code",), "code_taken", "Another account already has this code.")
+    reseller = account.relations.reseller
+    if reseller is not None:
+        entry = directory.lookup(reseller)
+        if entry is None:
+            yield Problem(("relations", "reseller"), "unknown_account", "No account has this code.")
+        elif entry.type is not AccountType.RESELLER:
+            yield Problem(
+                ("relations", "reseller"), "not_a_reseller", "The reseller is not a Reseller."
+            )
+    yield from _parent_problems(account, directory)
+
+
+def _parent_problems(account: Account, directory: AccountDirectory) -> Iterator[Problem]:
+    parent = account.relations.parent
+    if parent is None:
+        return
+    path = ("relations", "parent")
+    own = account.code.strip().casefold()
+    seen = {own}
+    current: str | None = parent
+    while current is not None:
+        key = current.strip().casefold()
+        if key in seen:
+            if key == own:
+                yield Problem(path, "parent_cycle", "The parent chain leads back to this account.")
+            return
+        seen.add(key)
+        entry = directory.lookup(current)
+        if entry is None:
+            if current is parent:
+                yield Problem(path, "unknown_account", "No account has this code.")
+            return
+        current = entry.parent
+
+
+def _sector_problems(marketing: Marketing, sectors: SectorCatalogue) -> Iterator[Problem]:
+    if marketing.subsector is None or marketing.sector is None:
+        return
+    if sectors.sector_of(marketing.subsector) != marketing.sector:
+        yield Problem(
+            ("marketing", "subsector"),
+            "subsector_not_in_sector",
+            "The subsector does not belong to the sector.",
+        )
+
+
+def _cost_centre_problems(account: Account, cost_centres: CostCentres) -> Iterator[Problem]:
+    relations = account.relations
+    if relations.account_manager is None or relations.cost_centre is None:
+        return
+    if cost_centres.cost_centre_of(relations.account_manager) != relations.cost_centre:
+        yield Problem(
+            ("relations", "cost_centre"),
+            "cost_centre_mismatch",
+            "The cost centre differs from the account manager's.",
+        )
+
+
+def validate(
+    account: Account,
+    *,
+    directory: AccountDirectory | None = None,
+    sectors: SectorCatalogue | None = None,
+    cost_centres: CostCentres | None = None,
+) -> ValidationReport:
+    """
+    Check ``account`` against every rule, using the host lookups given.
+
+    Args:
+        account: the account to check.
+        directory: the host's accounts by code (code taken, reseller, parent cycle).
+        sectors: the host's subsector -> sector catalogue.
+        cost_centres: the host's manager -> cost centre lookup.
+
+    Returns:
+        A report with every problem, and each rule skipped for want of its lookup.
+
+    .. versionadded:: 0.1
+    """
+    problems = account_problems(account)
+    skipped: list[SkippedCheck] = []
+    if directory is None:
+        skipped += [
+            SkippedCheck("code_taken", "directory"),
+            SkippedCheck("reseller_is_reseller", "directory"),
+            SkippedCheck("parent_cycle", "directory"),
+        ]
+    else:
+        problems += _directory_problems(account, directory)
+    if sectors is None:
+        skipped.append(SkippedCheck("subsector_in_sector", "sectors"))
+    else:
+        problems += _sector_problems(account.marketing, sectors)
+    if cost_centres is None:
+        skipped.append(SkippedCheck("cost_centre_from_manager", "cost_centres"))
+    else:
+        problems += _cost_centre_problems(account, cost_centres)
+    return ValidationReport(tuple(problems), tuple(skipped))
+
