@@ -32,6 +32,7 @@ from .entities import (
     Marketing,
 )
 from .errors import Problem, ValidationError
+from .identifiers import CheckStrength
 
 __all__ = [
     "AccountDirectory",
@@ -219,7 +220,9 @@ def _bank_account_problems(bank: BankAccount, path: Path) -> Iterator[Problem]:
     is_iban_type = (bank.type or "").upper() == IBAN_BANK_ACCOUNT_TYPE
     if is_iban_type and bank.iban is None:
         yield Problem((*path, "iban"), "required", "A bank account of the IBAN type needs an IBAN.")
-    if bank.iban is not None and bank.number is not None:
+    if bank.iban is None or bank.iban.strength is CheckStrength.UNCHECKED:
+        return  # the IBAN rules below are identifier checks
+    if bank.number is not None:
         matches = (
             bank.number.replace(" ", "").upper() == bank.iban.compact
             if is_iban_type
@@ -231,7 +234,8 @@ def _bank_account_problems(bank: BankAccount, path: Path) -> Iterator[Problem]:
                 "iban_number_mismatch",
                 "The IBAN does not correspond to the bank account number.",
             )
-    if bank.iban is not None and bank.bic is not None and bank.bic.belongs_to(bank.iban) is False:
+    checked_bic = bank.bic is not None and bank.bic.strength is not CheckStrength.UNCHECKED
+    if checked_bic and bank.bic.belongs_to(bank.iban) is False:  # type: ignore[union-attr]
         yield Problem(
             (*path, "bic"), "bic_bank_mismatch", "The BIC does not belong to the IBAN's bank."
         )
