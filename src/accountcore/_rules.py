@@ -31,7 +31,9 @@ Rule = Callable[[_V], "Failure | None"]
 
 
 def non_blank(value: str) -> Failure | None:
-    return None if value.strip() else ("required", "This field must not be blank.")
+    if value and not value.isspace():
+        return None
+    return ("required", "This field must not be blank.")
 
 
 def in_range(low: int, high: int | None) -> Rule[int]:
@@ -54,7 +56,29 @@ def country(value: str) -> Failure | None:
     return ("unknown_country", "The country must be an ISO 3166-1 alpha-2 code such as NL or DE.")
 
 
+# A plain ASCII address (dot-atom local part, LDH labels, alphabetic TLD, no punycode) that
+# email-validator always accepts; everything else goes to email-validator, which decides.
+# tests/test_rules.py checks that the two agree.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:(?!-)(?![A-Za-z0-9-]{2}--)[A-Za-z0-9-]{1,63}(?<!-)\.)+([A-Za-z]{2,63})"
+)
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def _plain_email(value: str) -> bool:
+    match = _PLAIN_EMAIL.fullmatch(value)
+    return (
+        match is not None
+        and len(value) <= 254
+        and value.index("@") <= 64
+        and match.group(1).lower() not in _SPECIAL_USE
+    )
+
+
 def email(value: str) -> Failure | None:
+    if _plain_email(value):
+        return None
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -65,10 +89,22 @@ def email(value: str) -> Failure | None:
 
 
 _HOST_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")
+# The common case in one regex: optional http(s) scheme, ASCII host, no port, any path.
+_PLAIN_URL = re.compile(
+    r"(?:[Hh][Tt][Tt][Pp][Ss]?://)?"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(?:[/?#]\S*)?"
+)
+_URL_FAILURE = (
+    "invalid_url",
+    "The web address must be http(s) with a host name, like example.com.",
+)
 
 
 def url(value: str) -> Failure | None:
-    failure = ("invalid_url", "The web address must be http(s) with a host name, like example.com.")
+    if _PLAIN_URL.fullmatch(value):
+        return None
+    failure = _URL_FAILURE
     if any(c.isspace() for c in value):
         return failure
     text = value if "://" in value else "http://" + value

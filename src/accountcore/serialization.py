@@ -52,7 +52,7 @@ from .entities import (
 )
 from .errors import Problem, ValidationError
 from .identifiers import ChamberOfCommerceNumber, Identifier, VATNumber
-from .validation import cross_field_problems
+from .validation import CLASS_RULES
 
 __all__ = [
     "JSONObject",
@@ -319,6 +319,7 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
     )
 
     prepare = _PREPARE.get(cls)
+    class_rule = CLASS_RULES.get(cls)
 
     def hook(value: object, type_: object) -> object:
         if not isinstance(value, dict):
@@ -326,9 +327,12 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         if prepare is not None:
             value = prepare(value)
         try:
-            return generated(value, type_)
+            result = generated(value, type_)
         except ClassValidationError as exc:
             raise ValidationError(_walk(exc)) from None
+        if class_rule is not None and (problems := list(class_rule(result))):
+            raise ValidationError(problems)
+        return result
 
     return hook
 
@@ -465,7 +469,7 @@ def _read_country_bound(
 
 
 def _account_hook(conv: cattrs.Converter, check: bool) -> Hook:
-    read_fields = _class_hook(conv, Account, check)
+    read_fields = _class_hook(conv, Account, check)  # runs the Account class rules too
 
     def hook(value: object, type_: object) -> Account:
         if isinstance(value, Mapping) and not isinstance(value, dict):
@@ -477,8 +481,6 @@ def _account_hook(conv: cattrs.Converter, check: bool) -> Hook:
             account: Account = read_fields(data, type_)  # type: ignore[assignment]
         except ValidationError as exc:
             problems += exc.problems
-        else:
-            problems += cross_field_problems(account)
         if problems:
             raise ValidationError(problems)
         return account

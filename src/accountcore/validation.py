@@ -15,11 +15,12 @@ Two entry points:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 import attrs
 
+from ._countries import ALPHA2
 from ._rules import FIELD_RULES
 from .entities import (
     IBAN_BANK_ACCOUNT_TYPE,
@@ -28,7 +29,6 @@ from .entities import (
     Address,
     BankAccount,
     Financial,
-    FreeField,
     Marketing,
 )
 from .errors import Problem, ValidationError
@@ -151,27 +151,8 @@ class ValidationReport:
 # --- rules that need no outside data --------------------------------------------------------
 
 
-def _field_problems(obj: object, path: Path) -> Iterator[Problem]:
-    for name, rule in FIELD_RULES.get(type(obj), {}).items():
-        value = getattr(obj, name)
-        if value is not None and (failure := rule(value)) is not None:
-            yield Problem((*path, name), *failure)
-
-
-def _sections(account: Account) -> Iterator[tuple[object, Path]]:
-    yield account, ()
-    yield account.summary, ("summary",)
-    yield account.summary.address, ("summary", "address")
-    if account.contact is not None:
-        yield account.contact, ("contact",)
-    yield account.marketing, ("marketing",)
-    yield account.financial, ("financial",)
-    for i, free in enumerate(account.free_fields):
-        yield free, ("free_fields", i)
-
-
-def _state_problems(address: Address, path: Path) -> Iterator[Problem]:
-    if address.state is None:
+def _state_problems(address: Address) -> Iterator[Problem]:
+    if address.state is None or address.country not in ALPHA2:
         return
     import pycountry
 
@@ -179,47 +160,19 @@ def _state_problems(address: Address, path: Path) -> Iterator[Problem]:
     code = state if state.startswith(address.country + "-") else f"{address.country}-{state}"
     known = pycountry.subdivisions.get(country_code=address.country)  # type: ignore[no-untyped-call]
     if known and pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
-        yield Problem(
-            (*path, "state"),
-            "state_not_in_country",
-            f"The state is not a subdivision of {address.country}.",
-        )
-
-
-def _free_field_problems(fields: tuple[FreeField, ...]) -> Iterator[Problem]:
-    seen: set[str] = set()
-    for i, free in enumerate(fields):
-        key = free.name.strip().casefold()
-        if key in seen:
-            yield Problem(
-                ("free_fields", i, "name"), "duplicate", "Two free fields have the same name."
-            )
-        seen.add(key)
+        message = f"The state is not a subdivision of {address.country}."
+        yield Problem(("state",), "state_not_in_country", message)
 
 
 def _marketing_problems(marketing: Marketing) -> Iterator[Problem]:
     if marketing.subsector is not None and marketing.sector is None:
-        yield Problem(
-            ("marketing", "subsector"),
-            "subsector_without_sector",
-            "A subsector needs a sector.",
-        )
+        yield Problem(("subsector",), "subsector_without_sector", "A subsector needs a sector.")
 
 
-def _relation_problems(account: Account) -> Iterator[Problem]:
-    own = account.code.strip().casefold()
-    for name in ("parent", "reseller"):
-        other = getattr(account.relations, name)
-        if other is not None and other.strip().casefold() == own:
-            yield Problem(
-                ("relations", name), "self_reference", f"An account cannot be its own {name}."
-            )
-
-
-def _bank_account_problems(bank: BankAccount, path: Path) -> Iterator[Problem]:
+def _bank_account_problems(bank: BankAccount) -> Iterator[Problem]:
     is_iban_type = (bank.type or "").upper() == IBAN_BANK_ACCOUNT_TYPE
     if is_iban_type and bank.iban is None:
-        yield Problem((*path, "iban"), "required", "A bank account of the IBAN type needs an IBAN.")
+        yield Problem(("iban",), "required", "A bank account of the IBAN type needs an IBAN.")
     if bank.iban is None or bank.iban.strength is CheckStrength.UNCHECKED:
         return  # the IBAN rules below are identifier checks
     if bank.number is not None:
@@ -230,43 +183,82 @@ def _bank_account_problems(bank: BankAccount, path: Path) -> Iterator[Problem]:
         )
         if not matches:
             yield Problem(
-                (*path, "iban"),
+                ("iban",),
                 "iban_number_mismatch",
                 "The IBAN does not correspond to the bank account number.",
             )
     checked_bic = bank.bic is not None and bank.bic.strength is not CheckStrength.UNCHECKED
     if checked_bic and bank.bic.belongs_to(bank.iban) is False:  # type: ignore[union-attr]
-        yield Problem(
-            (*path, "bic"), "bic_bank_mismatch", "The BIC does not belong to the IBAN's bank."
-        )
+        yield Problem(("bic",), "bic_bank_mismatch", "The BIC does not belong to the IBAN's bank.")
 
 
 def _financial_problems(financial: Financial) -> Iterator[Problem]:
     banks = financial.bank_accounts
-    for i, bank in enumerate(banks):
-        yield from _bank_account_problems(bank, ("financial", "bank_accounts", i))
     if banks and sum(bank.main for bank in banks) != 1:
         yield Problem(
-            ("financial", "bank_accounts"),
+            ("bank_accounts",),
             "main_bank_account",
             "Exactly one bank account must be the main one.",
         )
 
 
-def cross_field_problems(account: Account) -> list[Problem]:
-    """Rules that relate two or more fields; run after every field passed its own rule."""
-    problems = list(_state_problems(account.summary.address, ("summary", "address")))
-    problems += _free_field_problems(account.free_fields)
-    problems += _marketing_problems(account.marketing)
-    problems += _relation_problems(account)
-    problems += _financial_problems(account.financial)
-    return problems
+def _account_problems(account: Account) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, free in enumerate(account.free_fields):
+        key = free.name.strip().casefold()
+        if key in seen:
+            yield Problem(
+                ("free_fields", i, "name"), "duplicate", "Two free fields have the same name."
+            )
+        seen.add(key)
+    own = account.code.strip().casefold()
+    for name in ("parent", "reseller"):
+        other = getattr(account.relations, name)
+        if other is not None and other.strip().casefold() == own:
+            yield Problem(
+                ("relations", name), "self_reference", f"An account cannot be its own {name}."
+            )
+
+
+#: Rules relating fields of one object, with paths relative to it. They run as soon as the
+#: object is read (so a problem elsewhere in the record does not hide them).
+CLASS_RULES: dict[type, Callable[[Any], Iterator[Problem]]] = {
+    Address: _state_problems,
+    Marketing: _marketing_problems,
+    BankAccount: _bank_account_problems,
+    Financial: _financial_problems,
+    Account: _account_problems,
+}
+
+
+def _objects(account: Account) -> Iterator[tuple[object, Path]]:
+    yield account, ()
+    yield account.summary, ("summary",)
+    yield account.summary.address, ("summary", "address")
+    if account.contact is not None:
+        yield account.contact, ("contact",)
+    yield account.marketing, ("marketing",)
+    yield account.financial, ("financial",)
+    for i, free in enumerate(account.free_fields):
+        yield free, ("free_fields", i)
+    for i, bank in enumerate(account.financial.bank_accounts):
+        yield bank, ("financial", "bank_accounts", i)
+
+
+def _object_problems(obj: object, path: Path) -> Iterator[Problem]:
+    for name, rule in FIELD_RULES.get(type(obj), {}).items():
+        value = getattr(obj, name)
+        if value is not None and (failure := rule(value)) is not None:
+            yield Problem((*path, name), *failure)
+    class_rule = CLASS_RULES.get(type(obj))
+    if class_rule is not None:
+        for problem in class_rule(obj):
+            yield problem.prefixed(path)
 
 
 def account_problems(account: Account) -> list[Problem]:
-    """Every problem that needs no outside data, field rules first."""
-    problems = [p for obj, path in _sections(account) for p in _field_problems(obj, path)]
-    return problems + cross_field_problems(account)
+    """Every problem that needs no outside data."""
+    return [p for obj, path in _objects(account) for p in _object_problems(obj, path)]
 
 
 def check_account(account: Account) -> None:
