@@ -88,7 +88,7 @@ def email(value: str) -> Failure | None:
     return None
 
 
-_HOST_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")
+_HOST_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?$")
 # The common case in one regex: optional http(s) scheme, ASCII host, no port, any path.
 _PLAIN_URL = re.compile(
     r"(?:[Hh][Tt][Tt][Pp][Ss]?://)?"
@@ -114,7 +114,7 @@ def url(value: str) -> Failure | None:
         parts.port  # noqa: B018 -- raises ValueError on a bad port
     except ValueError:
         return failure
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
         return failure
     labels = host.split(".")
     if len(labels) < 2 and host != "localhost":

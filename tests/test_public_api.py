@@ -1,0 +1,49 @@
+"""The public API is pinned: adding or removing a name is a reviewed decision."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "accountcore": {
+        "BIC", "DUNS", "GLN", "IBAN", "Account", "AccountCoreError", "AccountStatus",
+        "AccountType", "Address", "BankAccount", "ChamberOfCommerceNumber", "CheckStrength",
+        "CodeAllocation", "Contact", "DefinitionError", "Financial", "FreeField",
+        "FreeFieldKind", "General", "GroupInvoice", "Marketing", "Problem", "Relations",
+        "Summary", "VATNumber", "ValidationError", "ValidationReport", "__version__",
+        "allocate_code", "check_account", "from_dict", "to_dict", "validate",
+    },
+    "accountcore.errors": {
+        "CODES", "AccountCoreError", "DefinitionError", "Problem", "ValidationError",
+    },
+    "accountcore.entities": {
+        "CARD_TYPES", "IBAN_BANK_ACCOUNT_TYPE", "PICTURE_FORMATS", "Account", "AccountStatus",
+        "AccountType", "Address", "BankAccount", "Contact", "Financial", "FreeField",
+        "FreeFieldKind", "FreeFieldValue", "General", "GroupInvoice", "Marketing", "Relations",
+        "Summary",
+    },
+    "accountcore.identifiers": {
+        "BIC", "DUNS", "GLN", "IBAN", "CheckStrength", "ChamberOfCommerceNumber", "Identifier",
+        "VATNumber", "mask",
+    },
+    "accountcore.validation": {
+        "AccountDirectory", "CostCentres", "DirectoryEntry", "SectorCatalogue", "SkippedCheck",
+        "ValidationReport", "check_account", "validate",
+    },
+    "accountcore.serialization": {
+        "JSONObject", "JSONValue", "configure_converter", "from_dict", "make_converter",
+        "problems_of", "to_dict",
+    },
+    "accountcore.codes": {"CodeAllocation", "allocate_code", "normalise_code"},
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC))
+def test_all_is_pinned(module_name: str) -> None:
+    """Each public module's __all__ is exactly the pinned set, and every name resolves."""
+    module = importlib.import_module(module_name)
+    assert set(module.__all__) == PUBLIC[module_name]
+    for name in module.__all__:
+        assert getattr(module, name) is not None

@@ -1,0 +1,66 @@
+"""Public-API usage that must type-check under mypy --strict (never run)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import cattrs
+
+import accountcore
+from accountcore import (
+    IBAN,
+    Account,
+    AccountType,
+    Address,
+    CheckStrength,
+    CodeAllocation,
+    Problem,
+    ValidationError,
+    ValidationReport,
+    VATNumber,
+)
+from accountcore.serialization import JSONObject, configure_converter, make_converter
+from accountcore.validation import DirectoryEntry
+
+
+def read(text: str) -> Account | tuple[Problem, ...]:
+    try:
+        return accountcore.from_dict(json.loads(text))
+    except ValidationError as error:
+        return error.problems
+
+
+def write(account: Account) -> str:
+    data: JSONObject = accountcore.to_dict(account)
+    return json.dumps(data)
+
+
+def build() -> Account:
+    address = Address(line1="Damrak 1", city="Amsterdam", country="NL")
+    return Account.new(code="1", name="Acme", type=AccountType.CUSTOMER, address=address, on=date.today())
+
+
+def identifiers() -> tuple[str, bool, CheckStrength]:
+    iban: IBAN = IBAN.parse("NL91ABNA0417164300")
+    vat: VATNumber = VATNumber.parse("004495445B01", country="NL")
+    return iban.formatted, VATNumber.is_valid("x"), vat.strength
+
+
+class Directory:
+    def lookup(self, code: str) -> DirectoryEntry | None:
+        return None
+
+
+def report(account: Account) -> ValidationReport:
+    return accountcore.validate(account, directory=Directory())
+
+
+def codes() -> CodeAllocation:
+    return accountcore.allocate_code("A", ["A", "1"])
+
+
+def converter() -> cattrs.Converter:
+    conv = make_converter(check_identifiers=False)
+    configure_converter(cattrs.Converter())
+    return conv
