@@ -221,15 +221,6 @@ def _identifier(cls: type[Identifier], check: bool) -> Hook:
     return hook
 
 
-def _optional(inner: Hook) -> Hook:
-    def hook(value: object, type_: object) -> object:
-        if value is None or (type(value) is str and (not value or value.isspace())):
-            return None
-        return inner(value, type_)
-
-    return hook
-
-
 def _optional_str(value: object, _: object) -> str | None:
     if type(value) is str:
         return value if value and not value.isspace() else None
@@ -275,17 +266,34 @@ _PRIMITIVES: dict[object, Hook] = {str: _str, int: _int, bool: _bool, date: _dat
 
 def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, check: bool) -> Hook:
     args = typing.get_args(tp)
-    if typing.get_origin(tp) in (Union, types.UnionType) and type(None) in args:
-        (inner_type,) = (a for a in args if a is not type(None))
-        if inner_type is str and (owner, name) not in _NORMALISE and name not in _rules_of(owner):
-            return _optional_str
-        return _optional(_field_hook(conv, inner_type, owner, name, check))
-    base = _base_hook(conv, tp, check)
+    optional = typing.get_origin(tp) in (Union, types.UnionType) and type(None) in args
+    if optional:
+        (tp,) = (a for a in args if a is not type(None))
     normalise = _NORMALISE.get((owner, name))
     rule = _rules_of(owner).get(name)
-    if normalise is None and rule is None:
-        return base
-    return _checked(base, normalise, rule)  # type: ignore[arg-type]
+    base = _base_hook(conv, tp, check)
+    if not optional:
+        return base if normalise is None and rule is None else _checked(base, normalise, rule)  # type: ignore[arg-type]
+    if base is _str and normalise is None and rule is None:
+        return _optional_str
+    return _optional_checked(base, normalise, rule)  # type: ignore[arg-type]
+
+
+def _optional_checked(
+    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule[object] | None
+) -> Hook:
+    # One closure per optional field: null and blank text read as absent, then type, rule.
+    def hook(value: object, type_: object) -> object:
+        if value is None or (type(value) is str and (not value or value.isspace())):
+            return None
+        result = inner(value, type_)
+        if normalise is not None:
+            result = normalise(result)  # type: ignore[arg-type]
+        if rule is not None and (failure := rule(result)) is not None:
+            _fail(*failure)
+        return result
+
+    return hook
 
 
 def _rules_of(owner: type) -> Mapping[str, object]:
