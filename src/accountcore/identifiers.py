@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import attrs
 
+from ._countries import ALPHA2
 from .errors import Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -133,7 +134,21 @@ def _require_text(kind: str, raw: object) -> str:
     return raw
 
 
+def _require_country(kind: str, country: object, aliases: dict[str, str]) -> str | None:
+    """Normalise a ``country`` argument to an ISO 3166-1 alpha-2 code; blank means none."""
+    if country is None or (isinstance(country, str) and not country.strip()):
+        return None
+    code = country.strip().upper() if isinstance(country, str) else ""
+    code = aliases.get(code, code)
+    if code not in ALPHA2:
+        message = f"The country given for the {kind} is not an ISO 3166-1 alpha-2 code."
+        raise ValidationError([Problem((), "unknown_country", message)])
+    return code
+
+
 _SEPARATORS = re.compile(r"[\s.\-/]+")
+# Not \d: that also matches full-width and other non-ASCII digits.
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _strip_separators(raw: str) -> str:
@@ -242,20 +257,34 @@ class IBAN(Identifier):
 
         The number, stripped of spaces, dashes, dots and leading zeros, must equal the IBAN's
         account part stripped of leading zeros, or be the whole BBAN. Belgian, German and
-        Hungarian IBANs are exempt and always correspond.
+        Hungarian IBANs are exempt and always correspond. An unchecked IBAN whose BBAN
+        schwifty cannot read corresponds only to its whole BBAN.
         """
         if self.country in _IBAN_NUMBER_EXEMPT:
             return True
         digits = _strip_separators(number)
         if digits == self.compact[4:] or digits == self.compact:
             return True
-        return digits.lstrip("0") == str(self._bban().account_code).lstrip("0")
+        bban = self._readable_bban()
+        return bban is not None and digits.lstrip("0") == str(bban.account_code).lstrip("0")
 
     def _bban(self) -> schwifty.bban.BBAN:
         # A BBAN is five times cheaper to build than a second schwifty IBAN.
         from schwifty.bban import BBAN
 
         return BBAN(self.country, self.compact[4:])
+
+    def _readable_bban(self) -> schwifty.bban.BBAN | None:
+        """Return the BBAN, or ``None`` when schwifty has no spec for the country (unchecked)."""
+        from schwifty import registry
+        from schwifty.exceptions import SchwiftyException
+
+        try:
+            # BBAN reads its country lazily, so an unknown one would fail on first use.
+            registry.get_iban_spec(self.country)
+        except (SchwiftyException, ValueError):
+            return None
+        return self._bban()
 
 
 _IBAN_NUMBER_EXEMPT = frozenset({"BE", "DE", "HU"})
@@ -303,7 +332,8 @@ class BIC(Identifier):
             return False
         from schwifty import registry
 
-        bank = iban._bban().bank
+        bban = iban._readable_bban()
+        bank = bban.bank if bban is not None else None
         if bank is None:
             return None
         known = {
@@ -318,6 +348,8 @@ class BIC(Identifier):
 
 _VAT_PREFIX_ALIASES = {"EL": "GR"}  # Greece uses EL as its VAT prefix
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+#: Longest compact national part accepted for a country without a module (CN's USCC has 18).
+_UNCHECKED_VAT_LENGTH = 20
 
 
 def _stdnum_module(country: str, name: str) -> ModuleType | None:
@@ -333,13 +365,49 @@ def _vat_module(country: str) -> ModuleType | None:
     return _stdnum_module(country, "vat")
 
 
-def _split_vat_prefix(text: str) -> tuple[str | None, str]:
-    """Split a leading country prefix off when it names a country with a VAT module."""
+def _vat_prefix(text: str, given: str | None) -> str | None:
+    """
+    Return the country a leading two-letter prefix of ``text`` names, or ``None``.
+
+    A prefix with a VAT module always counts. Any other ISO country counts only when it agrees
+    with ``given`` (or none is given) and a digit follows, as in ``US 12-3456789``.
+    """
     head = text[:2].upper()
+    if len(text) <= 2 or not (head.isascii() and head.isalpha()):
+        return None
     country = _VAT_PREFIX_ALIASES.get(head, head)
-    if len(text) > 2 and head.isalpha() and head.isascii() and _vat_module(country):
-        return country, text
-    return None, text
+    if _vat_module(country) is not None:
+        return country
+    rest = _strip_separators(text[2:])
+    if country in ALPHA2 and given in (None, country) and _DIGITS.fullmatch(rest[:1]):
+        return country
+    return None
+
+
+def _drop_vat_prefix(text: str, country: str) -> str | None:
+    """Return ``text`` without its leading ``country`` prefix (or its alias), if it has one."""
+    head = text[:2].upper()
+    return text[2:] if _VAT_PREFIX_ALIASES.get(head, head) == country else None
+
+
+def _validate_vat(module: ModuleType, text: str, country: str) -> str:
+    """
+    Validate with ``module``, retrying without the prefix for modules that do not strip it.
+
+    When both fail, the first error counts: where the letters belong to the number (Swiss
+    ``CHE-107.787.578 IVA``), the retry would report a misleading one.
+    """
+    try:
+        return str(module.validate(text))
+    except ValueError as exc:
+        national = _drop_vat_prefix(text, country)
+        if national is None:
+            raise
+        error = exc
+    try:
+        return str(module.validate(national))
+    except ValueError:
+        raise error from None
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
@@ -348,8 +416,14 @@ class VATNumber(Identifier):
     A VAT (or national tax) number, qualified by its country.
 
     The compact form starts with the ISO country code (``DE136695976``). The country comes
-    from the number's own prefix, else from ``country`` (the account's country). Countries
-    with a python-stdnum module are checked by it; others are accepted as unchecked.
+    from the number's own prefix, else from ``country`` (the account's country); when the
+    prefix's check fails but the number is valid for ``country``, the letters were part of
+    the number (the Mexican RFC ``MAB-930714-8T4`` does not start with Morocco's ``MA``).
+    Countries with a python-stdnum module are checked by it; others are accepted as
+    unchecked when what remains is at most 20 letters and digits, one of them a digit.
+
+    >>> VATNumber.parse("MAB-930714-8T4", country="MX").compact
+    'MXMAB9307148T4'
 
     .. versionadded:: 0.1
     """
@@ -365,22 +439,24 @@ class VATNumber(Identifier):
         Compact and check ``raw``; ``country`` is used when the number has no prefix.
 
         Raises:
-            ValidationError: with one problem at path ``()``.
+            ValidationError: with one problem at path ``()``; ``unknown_country`` when
+                ``country`` is not an ISO 3166-1 alpha-2 code (``EL`` counts as ``GR``).
         """
         text = _require_text(cls.kind, raw).strip()
-        prefixed, text = _split_vat_prefix(text)
-        resolved = prefixed or (country.upper() if country else None)
-        if resolved is None:
+        given = _require_country(cls.kind, country, _VAT_PREFIX_ALIASES)
+        first = _vat_prefix(text, given) or given
+        if first is None:
             return cls._unchecked_number(text, None)
-        module = _vat_module(resolved)
-        if module is None:
-            return cls._unchecked_number(text, resolved)
         try:
-            compact = module.validate(text)
-        except ValueError as exc:
-            raise _library_error(cls.kind, exc) from None
-        national = compact[2:] if compact[:2].upper() in (resolved, "EL") else compact
-        return cls(resolved + national, CheckStrength.CHECKSUM, resolved)
+            return cls._checked(text, first)
+        except ValidationError as exc:
+            if given is None or given == first or _vat_module(given) is None:
+                raise
+            error = exc
+        try:
+            return cls._checked(text, given)
+        except ValidationError:
+            raise error from None
 
     @classmethod
     def is_valid(cls, raw: object, country: str | None = None) -> bool:
@@ -395,15 +471,41 @@ class VATNumber(Identifier):
 
     @classmethod
     def unchecked(cls, raw: object) -> Self:
-        return cls._unchecked_number(_require_text(cls.kind, raw), None)
+        """
+        Compact ``raw`` without checking it; a country prefix still sets `country`.
+
+        Raises:
+            ValidationError: when ``raw`` is not text or is blank.
+        """
+        text = _require_text(cls.kind, raw).strip()
+        country = _vat_prefix(text, None)
+        national = _drop_vat_prefix(text, country) if country else None
+        compact = _strip_separators(text if national is None else national)
+        return cls((country or "") + compact, CheckStrength.UNCHECKED, country)
+
+    @classmethod
+    def _checked(cls, text: str, country: str) -> Self:
+        module = _vat_module(country)
+        if module is None:
+            return cls._unchecked_number(text, country)
+        try:
+            compact = _validate_vat(module, text, country)
+        except ValueError as exc:
+            raise _library_error(cls.kind, exc) from None
+        national = _drop_vat_prefix(compact, country)
+        compact = country + (compact if national is None else national)
+        return cls(compact, CheckStrength.CHECKSUM, country)
 
     @classmethod
     def _unchecked_number(cls, text: str, country: str | None) -> Self:
-        compact = _strip_separators(text)
+        national = _drop_vat_prefix(text, country) if country else None
+        compact = _strip_separators(text if national is None else national)
         if not compact.isalnum() or not compact.isascii():
             raise _problem(cls.kind, "invalid_format", "only letters and digits may remain")
-        if country and compact.startswith(country):
-            compact = compact[2:]
+        if not any(char.isdigit() for char in compact):
+            raise _problem(cls.kind, "invalid_format", "it has no digit")
+        if len(compact) > _UNCHECKED_VAT_LENGTH:
+            raise _problem(cls.kind, "invalid_length", "it is longer than any tax number")
         return cls((country or "") + compact, CheckStrength.UNCHECKED, country)
 
     @property
@@ -428,7 +530,10 @@ _COC_MODULES: dict[str, tuple[str, CheckStrength]] = {
     "NO": ("orgnr", CheckStrength.CHECKSUM),
     "SE": ("orgnr", CheckStrength.CHECKSUM),
 }
-_KVK = re.compile(r"^\d{8}$")
+_KVK = re.compile(r"[0-9]{8}")
+#: What a register number of a country without a rule may hold: ASCII letters, digits, spaces
+#: and a little punctuation, with at least one digit, up to 40 characters.
+_REGISTER_NUMBER = re.compile(r"(?=.*[0-9])[A-Za-z0-9 .,/()#-]{1,40}")
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
@@ -438,7 +543,8 @@ class ChamberOfCommerceNumber(Identifier):
 
     Dutch KvK numbers are 8 digits (format only); German Handelsregister numbers and the
     registers of FR, AT, CH, DK, FI, EE, NO and SE use python-stdnum; other countries, or no
-    country, are accepted as unchecked.
+    country, are accepted as unchecked when the number has at least one digit and no more
+    than 40 ASCII letters, digits, spaces and ``. , / ( ) # -``.
 
     .. versionadded:: 0.1
     """
@@ -454,20 +560,25 @@ class ChamberOfCommerceNumber(Identifier):
         Compact and check ``raw`` by the rules of ``country``.
 
         Raises:
-            ValidationError: with one problem at path ``()``.
+            ValidationError: with one problem at path ``()``; ``unknown_country`` when
+                ``country`` is not an ISO 3166-1 alpha-2 code.
         """
         text = _require_text(cls.kind, raw).strip()
-        country = country.upper() if country else None
+        country = _require_country(cls.kind, country, {})
         if country == "NL":
             compact = _strip_separators(text)
-            if not _KVK.match(compact):
-                code = "invalid_length" if compact.isdigit() else "invalid_format"
+            if not _KVK.fullmatch(compact):
+                code = "invalid_length" if _DIGITS.fullmatch(compact) else "invalid_format"
                 raise _problem(cls.kind, code, "a KvK number has 8 digits")
             return cls(compact, CheckStrength.FORMAT, country)
         entry = _COC_MODULES.get(country or "")
         module = _stdnum_module(country, entry[0]) if entry and country else None
         if module is None or entry is None:
-            return cls(" ".join(text.split()), CheckStrength.UNCHECKED, country)
+            spaced = " ".join(text.split())
+            if not _REGISTER_NUMBER.fullmatch(spaced):
+                code = "invalid_length" if len(spaced) > 40 else "invalid_format"
+                raise _problem(cls.kind, code, "no rule is known, so only its shape was checked")
+            return cls(spaced, CheckStrength.UNCHECKED, country)
         try:
             compact = module.validate(text)
         except ValueError as exc:
@@ -492,8 +603,6 @@ class ChamberOfCommerceNumber(Identifier):
 
 # --- D-U-N-S and GLN -------------------------------------------------------------------------
 
-_DIGITS = re.compile(r"^\d+$")
-
 
 @attrs.frozen(repr=False, weakref_slot=False)
 class DUNS(Identifier):
@@ -508,7 +617,7 @@ class DUNS(Identifier):
     @classmethod
     def parse(cls, raw: object) -> Self:
         compact = _strip_separators(_require_text(cls.kind, raw))
-        if not _DIGITS.match(compact) or not compact.isascii():
+        if not _DIGITS.fullmatch(compact):
             raise _problem(cls.kind, "invalid_format", "it has only digits")
         if len(compact) != 9:
             raise _problem(cls.kind, "invalid_length", "it has 9 digits")
@@ -532,7 +641,7 @@ class GLN(Identifier):
     @classmethod
     def parse(cls, raw: object) -> Self:
         compact = _strip_separators(_require_text(cls.kind, raw))
-        if not _DIGITS.match(compact) or not compact.isascii():
+        if not _DIGITS.fullmatch(compact):
             raise _problem(cls.kind, "invalid_format", "it has only digits")
         if len(compact) != 13:
             raise _problem(cls.kind, "invalid_length", "it has 13 digits")
