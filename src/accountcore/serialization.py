@@ -30,6 +30,7 @@ from typing import NoReturn, Union
 import attrs
 import cattrs
 from cattrs.errors import BaseValidationError, ClassValidationError, ForbiddenExtraKeysError
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._countries import ALPHA2
@@ -504,9 +505,11 @@ def _unstructure_hook(conv: cattrs.Converter, tp: object) -> Callable[[object], 
     if typing.get_origin(tp) in (Union, types.UnionType) and type(None) in args:
         (inner_type,) = (a for a in args if a is not type(None))
         inner = _unstructure_hook(conv, inner_type)
-        if inner is None:
-            return None
+        if inner is None or inner is identity:
+            return inner
         return lambda v: None if v is None else inner(v)
+    if tp in (str, int, bool):
+        return identity  # cattrs inlines the attribute read for identity
     if tp is date:
         return date.isoformat  # type: ignore[return-value]
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
