@@ -34,7 +34,7 @@ class TestEnums:
         assert AccountType.CUSTOMER != "C"  # type: ignore[comparison-overlap]
 
     def test_card_types(self) -> None:
-        """The card creates nine types: never Employee, and Not validated only without Type: Select."""
+        """The card creates nine types: never Employee nor Not validated."""
         assert {t.value for t in CARD_TYPES} == set("ABCDLPRST")
 
 
@@ -42,7 +42,9 @@ class TestImmutability:
     def test_accounts_are_frozen_and_hashable(self) -> None:
         """An account cannot be changed in place; equal accounts hash alike."""
         address = Address(line1="a", city="b", country="NL")
-        one = Account.new(code="1", name="n", type=AccountType.LEAD, address=address, on=date(2024, 1, 1))
+        one = Account.new(
+            code="1", name="n", type=AccountType.LEAD, address=address, on=date(2024, 1, 1)
+        )
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             one.name = "other"  # type: ignore[misc]
         two = attrs.evolve(one)

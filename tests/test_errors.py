@@ -17,7 +17,11 @@ DOCS = Path(__file__).parent.parent / "docs" / "errors.md"
 class TestProblem:
     @pytest.mark.parametrize(
         ("path", "location"),
-        [((), "$"), (("name",), "$.name"), (("financial", "bank_accounts", 0, "iban"), "$.financial.bank_accounts[0].iban")],
+        [
+            ((), "$"),
+            (("name",), "$.name"),
+            (("financial", "bank_accounts", 0, "iban"), "$.financial.bank_accounts[0].iban"),
+        ],
     )
     def test_location(self, path: tuple[str | int, ...], location: str) -> None:
         """A path renders as $.a[0].b."""

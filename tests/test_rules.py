@@ -60,8 +60,16 @@ class TestURL:
 
     @pytest.mark.parametrize(
         "value",
-        ["ftp://acme.example", "http://", "acme", "https://acme .example", "https://-a.example",
-         "http://a.example:99999", "mailto:a@b.example", "https://a_b.example"],
+        [
+            "ftp://acme.example",
+            "http://",
+            "acme",
+            "https://acme .example",
+            "https://-a.example",
+            "http://a.example:99999",
+            "mailto:a@b.example",
+            "https://a_b.example",
+        ],
     )
     def test_invalid(self, value: str) -> None:
         """Other schemes, missing or malformed hosts and bad ports are refused."""
@@ -83,7 +91,9 @@ class TestPhonePictureCountry:
             "A phone number holds digits, spaces, + ( ) - . / only.",
         )
 
-    @pytest.mark.parametrize("value", ["logo.png", "a/b/LOGO.JPEG", "https://x.example/p.svg?v=2", "x.tiff"])
+    @pytest.mark.parametrize(
+        "value", ["logo.png", "a/b/LOGO.JPEG", "https://x.example/p.svg?v=2", "x.tiff"]
+    )
     def test_valid_picture(self, value: str) -> None:
         """Accepted image extensions, in any case, behind any path or query."""
         assert _rules.picture(value) is None
@@ -98,7 +108,9 @@ class TestPhonePictureCountry:
         """The built-in alpha-2 list equals pycountry's ISO 3166-1 data."""
         assert {c.alpha_2 for c in pycountry.countries} == ALPHA2
 
-    @pytest.mark.parametrize(("value", "ok"), [("NL", True), ("nl", False), ("XX", False), ("NLD", False)])
+    @pytest.mark.parametrize(
+        ("value", "ok"), [("NL", True), ("nl", False), ("XX", False), ("NLD", False)]
+    )
     def test_country(self, value: str, ok: bool) -> None:
         """Only upper-case ISO 3166-1 alpha-2 codes pass."""
         assert (_rules.country(value) is None) is ok

@@ -154,7 +154,13 @@ class TestRequiredAndUnknown:
 
     @pytest.mark.parametrize(
         "parent",
-        [(), ("summary",), ("summary", "address"), ("financial",), ("financial", "bank_accounts", 0)],
+        [
+            (),
+            ("summary",),
+            ("summary", "address"),
+            ("financial",),
+            ("financial", "bank_accounts", 0),
+        ],
     )
     def test_unknown_key_is_refused_at_its_object(self, parent: Path) -> None:
         """An unknown key is reported on the object that holds it, naming the key."""

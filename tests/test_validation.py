@@ -36,7 +36,11 @@ class TestAccountNew:
     def test_new_account_is_active_from_the_given_date(self) -> None:
         """Account.new sets status Active and both dates to the effective date."""
         new = Account.new(
-            code=" 42 ", name="Acme", type=AccountType.PROSPECT, address=ADDRESS, on=date(2024, 5, 1)
+            code=" 42 ",
+            name="Acme",
+            type=AccountType.PROSPECT,
+            address=ADDRESS,
+            on=date(2024, 5, 1),
         )
         assert new.code == "42"
         assert new.type_since == new.status_since == date(2024, 5, 1)
@@ -74,7 +78,11 @@ class TestCheckAccount:
             ({"contact": Contact(mobile="call me")}, "$.contact.mobile", "invalid_phone"),
             ({"relations": Relations(parent="1001")}, "$.relations.parent", "self_reference"),
             ({"relations": Relations(reseller=" 1001")}, "$.relations.reseller", "self_reference"),
-            ({"financial": Financial(invoice_copies=-1)}, "$.financial.invoice_copies", "out_of_range"),
+            (
+                {"financial": Financial(invoice_copies=-1)},
+                "$.financial.invoice_copies",
+                "out_of_range",
+            ),
             (
                 {"financial": Financial(bank_accounts=(BankAccount(), BankAccount()))},
                 "$.financial.bank_accounts",
@@ -171,7 +179,9 @@ class TestValidateWithLookups:
             "subsector_in_sector",
             "cost_centre_from_manager",
         }
-        assert str(SkippedCheck("code_taken", "directory")) == "code_taken not checked: pass directory"
+        assert (
+            str(SkippedCheck("code_taken", "directory")) == "code_taken not checked: pass directory"
+        )
 
     def test_with_every_lookup_the_report_is_complete(self) -> None:
         """With all lookups, a consistent account passes and nothing is skipped."""

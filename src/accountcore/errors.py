@@ -5,6 +5,8 @@ Every public function either succeeds or raises one of these; nothing else escap
 
     AccountCoreError
     ├── ValidationError(AccountCoreError, ValueError)  .problems: tuple[Problem, ...], never empty
+    ├── InvalidTransition                              .account_type, .current, .target, .allowed
+    ├── InvalidTypeChange                              .current, .target, .allowed, .blocking_status
     └── DefinitionError                                malformed policy or table (a host bug)
 
 A `Problem` names where (``path``), what (``code``, stable snake_case) and why (``message``,
@@ -16,13 +18,19 @@ one English sentence). Messages never echo a full IBAN or tax number.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:
+    from .entities import AccountStatus, AccountType
 
 __all__ = [
     "CODES",
     "AccountCoreError",
     "DefinitionError",
+    "InvalidTransition",
+    "InvalidTypeChange",
     "Problem",
     "ValidationError",
 ]
@@ -58,6 +66,11 @@ CODES: dict[str, str] = {
     "not_a_reseller": "The referenced reseller account is not of type Reseller.",
     "parent_cycle": "Following parent accounts leads back to this account.",
     "cost_centre_mismatch": "The cost centre differs from the account manager's cost centre.",
+    "naive_datetime": "A recorded instant has no time zone; pass an aware datetime.",
+    "before_since": "The effective date lies before the date the current type or status began.",
+    "contract_required": "A Customer needs a contract and the host's lookup found none.",
+    "contract_lookup_missing": "Mandatory: Contract is on but no contract lookup was given.",
+    "event_does_not_apply": "A replayed event does not fit the state it meets.",
 }
 
 
@@ -132,6 +145,65 @@ class ValidationError(AccountCoreError, ValueError):
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Problem, ...]]]:
         return (type(self), (self.problems,))
+
+
+class InvalidTransition(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)
+    """
+    Raise when a status change is not allowed for the account's type and current status.
+
+    Attributes:
+        account_type: the account's type.
+        current: the status the account has.
+        target: the status requested.
+        allowed: the statuses the table allows from ``current`` for this type.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        account_type: AccountType,
+        current: AccountStatus,
+        target: AccountStatus,
+        allowed: frozenset[AccountStatus],
+    ) -> None:
+        super().__init__(message)
+        self.account_type = account_type
+        self.current = current
+        self.target = target
+        self.allowed = allowed
+
+
+class InvalidTypeChange(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)
+    """
+    Raise when a type change is not allowed, or the account must leave its status first.
+
+    Attributes:
+        current: the type the account has.
+        target: the type requested.
+        allowed: the types the rules allow from ``current``.
+        blocking_status: the status the new type may not hold (``None`` when the change
+            itself is not allowed).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current: AccountType,
+        target: AccountType,
+        allowed: frozenset[AccountType],
+        blocking_status: AccountStatus | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.current = current
+        self.target = target
+        self.allowed = allowed
+        self.blocking_status = blocking_status
 
 
 class DefinitionError(AccountCoreError):

@@ -38,7 +38,9 @@ def write(account: Account) -> str:
 
 def build() -> Account:
     address = Address(line1="Damrak 1", city="Amsterdam", country="NL")
-    return Account.new(code="1", name="Acme", type=AccountType.CUSTOMER, address=address, on=date.today())
+    return Account.new(
+        code="1", name="Acme", type=AccountType.CUSTOMER, address=address, on=date.today()
+    )
 
 
 def identifiers() -> tuple[str, bool, CheckStrength]:
