@@ -120,6 +120,12 @@ PUBLIC = {
         "to_dict",
     },
     "accountcore.codes": {"CodeAllocation", "allocate_code", "normalise_code"},
+    "accountcore.testing": {
+        "BrokenRecord", "account_dicts", "account_statuses", "account_types", "accounts",
+        "addresses", "bank_account_lists", "bank_accounts", "bics", "broken_account_dicts",
+        "broken_records", "coc_numbers", "contacts", "duns_numbers", "free_fields", "glns",
+        "ibans", "json_values", "vat_numbers",
+    },
 }
 
 

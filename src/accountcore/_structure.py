@@ -1,0 +1,383 @@
+"""Structure hooks: strict, per-field readers that report problems with their paths."""
+
+from __future__ import annotations
+
+import enum
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import NoReturn, Union
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+from cattrs.gen import make_dict_structure_fn, override
+
+from ._rules import FIELD_RULES, Rule
+from .entities import (
+    Account,
+    Address,
+    BankAccount,
+    Contact,
+    Financial,
+    FreeField,
+    FreeFieldKind,
+    General,
+    Marketing,
+    Relations,
+    Summary,
+)
+from .errors import Problem, ValidationError
+from .identifiers import Identifier
+from .validation import CLASS_RULES
+
+JSONValue = Union[None, bool, int, float, str, list["JSONValue"], dict[str, "JSONValue"]]
+JSONObject = dict[str, JSONValue]
+
+Hook = Callable[[object, object], object]
+
+#: Entities read by cattrs-generated functions, children before parents.
+_SECTIONS: tuple[type, ...] = (
+    Address,
+    Summary,
+    General,
+    Contact,
+    Marketing,
+    Relations,
+    BankAccount,
+    Financial,
+)
+#: Values normalised after the type check and before the field rule.
+_NORMALISE: dict[tuple[type, str], Callable[[str], str]] = {
+    (Account, "code"): str.strip,
+    (Address, "country"): str.upper,
+}
+
+
+# --- failures ---------------------------------------------------------------------------------
+
+_JSON_NAMES = {
+    type(None): "null",
+    bool: "true/false",
+    int: "an integer",
+    float: "a number",
+    str: "text",
+    list: "an array",
+    tuple: "an array",
+    dict: "an object",
+}
+
+
+def _fail(code: str, message: str) -> NoReturn:
+    raise ValidationError([Problem((), code, message)])
+
+
+def _fail_type(value: object, expected: str) -> NoReturn:
+    if value is None:
+        _fail("required", "This field is required.")
+    got = _JSON_NAMES.get(type(value), type(value).__name__)
+    _fail("invalid_type", f"Expected {expected}, got {got}.")
+
+
+def _walk(exc: ClassValidationError) -> list[Problem]:
+    """Turn one level of cattrs' detailed errors into problems (deeper levels already are)."""
+    problems: list[Problem] = []
+    with_notes, others = exc.group_exceptions()
+    for sub, note in with_notes:
+        prefix = (note.name,)
+        if isinstance(sub, ValidationError):
+            problems += [p.prefixed(prefix) for p in sub.problems]
+        elif isinstance(sub, KeyError):
+            problems.append(Problem(prefix, "required", "This field is required."))
+        else:  # pragma: no cover - every hook raises ValidationError
+            problems.append(Problem(prefix, "invalid_type", "This value could not be read."))
+    for sub in others:
+        if isinstance(sub, ForbiddenExtraKeysError):
+            for key in sorted(str(k)[:40] for k in sub.extra_fields):
+                problems.append(Problem((), "unknown_field", f"Unknown field {key!r}."))
+        else:  # pragma: no cover
+            problems.append(Problem((), "invalid_type", "This object could not be read."))
+    return problems
+
+
+# --- structure hooks, one per field type --------------------------------------------------------
+
+
+def _str(value: object, _: object) -> str:
+    if type(value) is str:
+        return value
+    _fail_type(value, "text")
+
+
+def _int(value: object, _: object) -> int:
+    if type(value) is int:
+        return value
+    _fail_type(value, "an integer")
+
+
+def _bool(value: object, _: object) -> bool:
+    if type(value) is bool:
+        return value
+    _fail_type(value, "true or false")
+
+
+def _date(value: object, _: object) -> date:
+    if type(value) is date:
+        return value
+    if type(value) is str:
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        _fail("invalid_date", "Expected a date as YYYY-MM-DD.")
+    _fail_type(value, "a date as YYYY-MM-DD text")
+
+
+def _enum(cls: type[enum.Enum]) -> Hook:
+    members = {m.value: m for m in cls}
+    allowed = ", ".join(str(v) for v in members)
+
+    def hook(value: object, _: object) -> enum.Enum:
+        if type(value) is str:
+            member = members.get(value)
+            if member is not None:
+                return member
+            _fail("invalid_choice", f"Expected one of {allowed}.")
+        if type(value) is cls:
+            return value
+        _fail_type(value, f"one of {allowed}")
+
+    return hook
+
+
+def _identifier(cls: type[Identifier], check: bool) -> Hook:
+    read = cls.parse if check else cls.unchecked
+
+    def hook(value: object, _: object) -> Identifier:
+        if type(value) is cls:
+            return value
+        return read(value)
+
+    return hook
+
+
+def _optional_str(value: object, _: object) -> str | None:
+    if type(value) is str:
+        return value if value and not value.isspace() else None
+    if value is None:
+        return None
+    _fail_type(value, "text")
+
+
+def _checked(
+    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule[object] | None
+) -> Hook:
+    def hook(value: object, type_: object) -> object:
+        result = inner(value, type_)
+        if normalise is not None:
+            result = normalise(result)  # type: ignore[arg-type]
+        if rule is not None and (failure := rule(result)) is not None:
+            _fail(*failure)
+        return result
+
+    return hook
+
+
+def _tuple_of(inner: Hook) -> Hook:
+    def hook(value: object, type_: object) -> tuple[object, ...]:
+        if type(value) is not list and type(value) is not tuple:
+            _fail_type(value, "an array")
+        items: list[object] = []
+        problems: list[Problem] = []
+        for i, item in enumerate(value):
+            try:
+                items.append(inner(item, None))
+            except ValidationError as exc:
+                problems += [p.prefixed((i,)) for p in exc.problems]
+        if problems:
+            raise ValidationError(problems)
+        return tuple(items)
+
+    return hook
+
+
+_PRIMITIVES: dict[object, Hook] = {str: _str, int: _int, bool: _bool, date: _date}
+
+
+def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, check: bool) -> Hook:
+    args = typing.get_args(tp)
+    optional = typing.get_origin(tp) in (Union, types.UnionType) and type(None) in args
+    if optional:
+        (tp,) = (a for a in args if a is not type(None))
+    normalise = _NORMALISE.get((owner, name))
+    rule = _rules_of(owner).get(name)
+    base = _base_hook(conv, tp, check)
+    if not optional:
+        return base if normalise is None and rule is None else _checked(base, normalise, rule)  # type: ignore[arg-type]
+    if base is _str and normalise is None and rule is None:
+        return _optional_str
+    return _optional_checked(base, normalise, rule)  # type: ignore[arg-type]
+
+
+def _optional_checked(
+    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule[object] | None
+) -> Hook:
+    # One closure per optional field: null and blank text read as absent, then type, rule.
+    def hook(value: object, type_: object) -> object:
+        if value is None or (type(value) is str and (not value or value.isspace())):
+            return None
+        result = inner(value, type_)
+        if normalise is not None:
+            result = normalise(result)  # type: ignore[arg-type]
+        if rule is not None and (failure := rule(result)) is not None:
+            _fail(*failure)
+        return result
+
+    return hook
+
+
+def _rules_of(owner: type) -> Mapping[str, object]:
+    return FIELD_RULES.get(owner, {})
+
+
+def _base_hook(conv: cattrs.Converter, tp: object, check: bool) -> Hook:
+    if tp in _PRIMITIVES:
+        return _PRIMITIVES[tp]
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _enum(tp)
+    if isinstance(tp, type) and issubclass(tp, Identifier):
+        return _identifier(tp, check)
+    if typing.get_origin(tp) is tuple:
+        return _tuple_of(_base_hook(conv, typing.get_args(tp)[0], check))
+    hook: Hook = conv.get_structure_hook(tp)
+    return hook
+
+
+def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
+    overrides = {
+        f.name: override(struct_hook=_field_hook(conv, f.type, cls, f.name, check))
+        for f in attrs.fields(attrs.resolve_types(cls))
+    }
+    generated: Callable[[dict[str, object], object], object] = make_dict_structure_fn(
+        cls,
+        conv,
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+    prepare = _PREPARE.get(cls)
+    class_rule = CLASS_RULES.get(cls)
+
+    def hook(value: object, type_: object) -> object:
+        if not isinstance(value, dict):
+            _fail_type(value, "an object")
+        if prepare is not None:
+            value = prepare(value)
+        try:
+            result = generated(value, type_)
+        except ClassValidationError as exc:
+            raise ValidationError(_walk(exc)) from None
+        if class_rule is not None and (problems := list(class_rule(result))):
+            raise ValidationError(problems)
+        return result
+
+    return hook
+
+
+def _contact_defaults(value: dict[str, object]) -> dict[str, object]:
+    """The first email given switches both email flags on, unless the record sets them."""
+    email = value.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return value
+    defaults = {"valid_email": True, "email_permission": True}
+    return {**defaults, **value}
+
+
+_PREPARE: dict[type, Callable[[dict[str, object]], dict[str, object]]] = {
+    Contact: _contact_defaults,
+}
+
+
+# --- free fields ---------------------------------------------------------------------------------
+
+
+def _amount(value: object) -> Decimal:
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is str:
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            pass
+        else:
+            if amount.is_finite():
+                return amount
+        _fail("invalid_format", "Expected an amount as decimal text, like '12.50'.")
+    _fail_type(value, "an amount as decimal text")
+
+
+def _number(value: object) -> int | float:
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return value
+    if type(value) is float:
+        _fail("out_of_range", "The number must be finite.")
+    _fail_type(value, "a number")
+
+
+_FREE_VALUE: dict[FreeFieldKind, Callable[[object], object]] = {
+    FreeFieldKind.TEXT: lambda v: _str(v, None),
+    FreeFieldKind.NUMBER: _number,
+    FreeFieldKind.AMOUNT: _amount,
+    FreeFieldKind.DATE: lambda v: _date(v, None),
+    FreeFieldKind.YES_NO: lambda v: _bool(v, None),
+}
+_FREE_KEYS = frozenset({"name", "kind", "value"})
+_FREE_HEAD: tuple[tuple[str, Hook], ...] = (
+    ("name", _checked(_str, None, FIELD_RULES[FreeField]["name"])),  # type: ignore[arg-type]
+    ("kind", _enum(FreeFieldKind)),
+)
+
+
+def _free_field(value: object, _: object) -> FreeField:
+    if not isinstance(value, dict):
+        _fail_type(value, "an object")
+    problems = [
+        Problem((), "unknown_field", f"Unknown field {str(k)[:40]!r}.")
+        for k in value
+        if k not in _FREE_KEYS
+    ]
+    read: dict[str, object] = {}
+    for key, hook in _FREE_HEAD:
+        if key not in value:
+            problems.append(Problem((key,), "required", "This field is required."))
+            continue
+        try:
+            read[key] = hook(value[key], None)
+        except ValidationError as exc:
+            problems += [p.prefixed((key,)) for p in exc.problems]
+    raw = value.get("value")
+    kind = read.get("kind")
+    if isinstance(kind, FreeFieldKind) and raw is not None:
+        try:
+            read["value"] = _FREE_VALUE[kind](raw)
+        except ValidationError as exc:
+            problems += [p.prefixed(("value",)) for p in exc.problems]
+    if problems:
+        raise ValidationError(problems)
+    return FreeField(**read)  # type: ignore[arg-type]
+
+
+def _unstructure_free_field(field: FreeField) -> JSONObject:
+    value = field.value
+    if isinstance(value, Decimal):
+        shown: JSONValue = str(value)
+    elif isinstance(value, date):
+        shown = value.isoformat()
+    else:
+        shown = value
+    return {"name": field.name, "kind": field.kind.value, "value": shown}
