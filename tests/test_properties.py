@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Union
 
 import attrs
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
