@@ -258,12 +258,17 @@ class TestBICBelongsTo:
             ("ABNANL2A", "DE89370400440532013000", False),
             ("DEUTDEFF", "NL91ABNA0417164300", False),
             ("NWBKGB2L", "GB82WEST12345698765432", None),
+            ("BNPARERX", "FR604191943086BITONEDP4PW89", True),
+            ("BNPAFRPP", "FR604191943086BITONEDP4PW89", False),
+            ("NWBKJESH", "GB82WEST12345698765432", None),
+            ("DEUTDEFF", "GB82WEST12345698765432", False),
         ],
     )
     def test_bic_belongs_to_the_bank_of_the_iban(
         self, bic: str, iban: str, expected: bool | None
     ) -> None:
-        """True for the IBAN's own bank, False for another bank or country, None if unknown."""
+        """The registry's BICs for the IBAN's bank decide, even abroad (BNP Paribas Réunion
+        holds French IBANs); an unknown bank needs the same country or a territory of it."""
         assert BIC.parse(bic).belongs_to(IBAN.parse(iban)) is expected
 
     @pytest.mark.parametrize("raw", ["NL91", "NLXX", "XX12345678"])

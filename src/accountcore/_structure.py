@@ -262,12 +262,19 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         f.name: override(struct_hook=_field_hook(conv, f.type, cls, f.name, check))
         for f in attrs.fields(attrs.resolve_types(cls))
     }
-    generated: Callable[[dict[str, object], object], object] = make_dict_structure_fn(
-        cls,
-        conv,
-        _cattrs_forbid_extra_keys=True,
-        _cattrs_detailed_validation=True,
-        **overrides,  # type: ignore[arg-type]
+    # Valid records take cattrs' plain function; only a failure pays for the detailed one,
+    # which collects every field's problem with its path.
+    fast: Callable[[object, object], object]
+    detailed: Callable[[object, object], object]
+    fast, detailed = (  # type: ignore[assignment]
+        make_dict_structure_fn(
+            cls,
+            conv,
+            _cattrs_forbid_extra_keys=True,
+            _cattrs_detailed_validation=detail,
+            **overrides,  # type: ignore[arg-type]
+        )
+        for detail in (False, True)
     )
 
     prepare = _PREPARE.get(cls)
@@ -279,9 +286,12 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         if prepare is not None:
             value = prepare(value)
         try:
-            result = generated(value, type_)
-        except ClassValidationError as exc:
-            raise ValidationError(_walk(exc)) from None
+            result = fast(value, type_)
+        except Exception:  # any failure is re-read in detail below
+            try:
+                result = detailed(value, type_)
+            except ClassValidationError as exc:
+                raise ValidationError(_walk(exc)) from None
         if class_rule is not None and (problems := list(class_rule(result))):
             raise ValidationError(problems)
         return result

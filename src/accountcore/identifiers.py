@@ -168,24 +168,36 @@ class BIC(Identifier):
         Tell whether this BIC belongs to the bank of ``iban``.
 
         Returns:
-            ``False`` when the countries differ, or when schwifty's bank registry knows the
-            IBAN's bank and lists no BIC of it with this bank code; ``True`` when it lists
-            one; ``None`` when the registry does not know the bank (only the country agreed).
+            When schwifty's bank registry lists BICs for the IBAN's bank: ``True`` when one
+            has this BIC's bank code and country (a French IBAN's bank may be in Réunion),
+            else ``False``. When it lists none: ``None`` if the BIC's country is the IBAN's
+            (or a territory using that country's IBANs), else ``False``.
         """
-        if self.country != iban.country:
-            return False
         from schwifty import registry
 
         bban = iban._readable_bban()
         bank = bban.bank if bban is not None else None
-        if bank is None:
-            return None
-        known = {
-            b.bic[:6].upper()
-            for b in registry.get_banks_by_code(bank.country_code, bank.bank_code)
-            if b.bic
-        }
-        return self.compact[:6] in known if known else None
+        if bank is not None:
+            known = {
+                b.bic[:6].upper()
+                for b in registry.get_banks_by_code(bank.country_code, bank.bank_code)
+                if b.bic
+            }
+            if known:
+                return self.compact[:6] in known
+        same_area = self.country == iban.country or self.country in _IBAN_TERRITORIES.get(
+            iban.country, frozenset()
+        )
+        return None if same_area else False
+
+
+#: Territories whose banks issue IBANs of another country (French overseas departments and
+#: collectivities, the British Crown Dependencies, Åland).
+_IBAN_TERRITORIES: dict[str, frozenset[str]] = {
+    "FR": frozenset({"GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "TF"}),
+    "GB": frozenset({"GG", "JE", "IM"}),
+    "FI": frozenset({"AX"}),
+}
 
 
 # --- D-U-N-S and GLN -------------------------------------------------------------------------
