@@ -270,13 +270,14 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         make_dict_structure_fn(
             cls,
             conv,
-            _cattrs_forbid_extra_keys=True,
+            # The fast path checks keys itself, without building a set per object.
+            _cattrs_forbid_extra_keys=detail,
             _cattrs_detailed_validation=detail,
             **overrides,  # type: ignore[arg-type]
         )
         for detail in (False, True)
     )
-
+    known = frozenset(overrides)
     prepare = _PREPARE.get(cls)
     class_rule = CLASS_RULES.get(cls)
 
@@ -286,6 +287,8 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         if prepare is not None:
             value = prepare(value)
         try:
+            if not known.issuperset(value):
+                raise KeyError  # an unknown key: the detailed read names it
             result = fast(value, type_)
         except Exception:  # any failure is re-read in detail below
             try:
