@@ -15,14 +15,19 @@ from _samples import record, with_value, without
 
 import accountcore
 from accountcore import (
+    BIC,
+    DUNS,
+    GLN,
     IBAN,
     Account,
     AccountStatus,
     AccountType,
+    ChamberOfCommerceNumber,
     CheckStrength,
     FreeFieldKind,
     GroupInvoice,
     ValidationError,
+    VATNumber,
     from_dict,
     to_dict,
 )
@@ -373,6 +378,24 @@ class TestConverters:
             conv.structure({"batch": "b1", "account": bad}, Import)
         found = {(p.path, p.code) for p in problems_of(caught.value)}
         assert found == {(("account", "marketing", "rating"), "out_of_range")}
+
+    def test_host_classes_may_hold_every_identifier_kind(self) -> None:
+        """Every identifier kind reads and writes through a host converter as compact text."""
+        conv = cattrs.Converter()
+        configure_converter(conv)
+        values = {
+            IBAN: "NL91ABNA0417164300",
+            BIC: "ABNANL2A",
+            VATNumber: "DE136695976",
+            ChamberOfCommerceNumber: "34174562",
+            DUNS: "001234567",
+            GLN: "8712345678906",
+        }
+        for kind, raw in values.items():
+            value = conv.structure(raw, kind)
+            assert type(value) is kind and conv.unstructure(value) == raw
+        with pytest.raises(ValidationError):
+            conv.structure("NL91ABNA0417164301", IBAN)
 
     def test_unchecked_converter(self) -> None:
         """A converter made without identifier checks marks identifiers unchecked."""

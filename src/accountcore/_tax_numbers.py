@@ -92,7 +92,31 @@ def _validate_vat(module: ModuleType, text: str, country: str) -> str:
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
-class VATNumber(Identifier):
+class _NationalNumber(Identifier):
+    """A number whose rules depend on a country: it records the country it was read for."""
+
+    country: str | None = None
+
+    masked: ClassVar[bool] = True
+
+    @classmethod
+    def parse(cls, raw: object, country: str | None = None) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def is_valid(cls, raw: object, country: str | None = None) -> bool:
+        """
+        Tell whether ``raw`` parses (with ``country`` as for `parse`); never raises.
+        """
+        try:
+            cls.parse(raw, country)
+        except ValidationError:
+            return False
+        return True
+
+
+@attrs.frozen(repr=False, weakref_slot=False)
+class VATNumber(_NationalNumber):
     """
     A VAT (or national tax) number, qualified by its country.
 
@@ -109,10 +133,7 @@ class VATNumber(Identifier):
     .. versionadded:: 0.1
     """
 
-    country: str | None = None
-
     kind: ClassVar[str] = "VAT number"
-    masked: ClassVar[bool] = True
 
     @classmethod
     def parse(cls, raw: object, country: str | None = None) -> Self:
@@ -138,17 +159,6 @@ class VATNumber(Identifier):
             return cls._checked(text, given)
         except ValidationError:
             raise error from None
-
-    @classmethod
-    def is_valid(cls, raw: object, country: str | None = None) -> bool:
-        """
-        Tell whether ``raw`` parses (with ``country`` as for `parse`); never raises.
-        """
-        try:
-            cls.parse(raw, country)
-        except ValidationError:
-            return False
-        return True
 
     @classmethod
     def unchecked(cls, raw: object) -> Self:
@@ -226,7 +236,7 @@ _REGISTER_NUMBER = re.compile(r"(?=.*[0-9])[A-Za-z0-9 .,/()#-]{1,40}")
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
-class ChamberOfCommerceNumber(Identifier):
+class ChamberOfCommerceNumber(_NationalNumber):
     """
     A company register number, checked by the rules of the account's country.
 
@@ -238,10 +248,7 @@ class ChamberOfCommerceNumber(Identifier):
     .. versionadded:: 0.1
     """
 
-    country: str | None = None
-
     kind: ClassVar[str] = "Chamber of Commerce number"
-    masked: ClassVar[bool] = True
 
     @classmethod
     def parse(cls, raw: object, country: str | None = None) -> Self:
@@ -273,17 +280,6 @@ class ChamberOfCommerceNumber(Identifier):
         except ValueError as exc:
             raise _library_error(cls.kind, exc) from None
         return cls(compact, entry[1], country)
-
-    @classmethod
-    def is_valid(cls, raw: object, country: str | None = None) -> bool:
-        """
-        Tell whether ``raw`` parses (with ``country`` as for `parse`); never raises.
-        """
-        try:
-            cls.parse(raw, country)
-        except ValidationError:
-            return False
-        return True
 
     @classmethod
     def unchecked(cls, raw: object) -> Self:

@@ -53,7 +53,7 @@ from .entities import (
     GroupInvoice,
 )
 from .errors import Problem, ValidationError
-from .identifiers import ChamberOfCommerceNumber, Identifier, VATNumber
+from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, Identifier, VATNumber
 
 __all__ = [
     "JSONObject",
@@ -204,7 +204,7 @@ def configure_converter(conv: cattrs.Converter, *, check_identifiers: bool = Tru
 
     .. versionadded:: 0.1
     """
-    for cls in (*Identifier.__subclasses__(), *_enums()):
+    for cls in (*_IDENTIFIERS, *_enums()):
         conv.register_structure_hook(cls, _base_hook(conv, cls, check_identifiers))
         conv.register_unstructure_hook(cls, _unstructure_hook(conv, cls))  # type: ignore[arg-type]
     for cls in _SECTIONS:
@@ -214,6 +214,16 @@ def configure_converter(conv: cattrs.Converter, *, check_identifiers: bool = Tru
     conv.register_unstructure_hook(FreeField, _unstructure_free_field)
     conv.register_structure_hook(Account, _account_hook(conv, check_identifiers))
     conv.register_unstructure_hook(Account, _class_unstructure(conv, Account))
+
+
+_IDENTIFIERS: tuple[type[Identifier], ...] = (
+    IBAN,
+    BIC,
+    VATNumber,
+    ChamberOfCommerceNumber,
+    DUNS,
+    GLN,
+)
 
 
 def _enums() -> tuple[type[enum.Enum], ...]:
