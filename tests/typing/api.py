@@ -66,3 +66,24 @@ def converter() -> cattrs.Converter:
     conv = make_converter(check_identifiers=False)
     configure_converter(cattrs.Converter())
     return conv
+
+
+def lifecycle(account: Account) -> Account:
+    from datetime import datetime, timezone
+
+    from accountcore import AccountStatus
+    from accountcore.status import (
+        StatusChanged,
+        TransitionTable,
+        TypeChanged,
+        change_type,
+        replay,
+        transition,
+    )
+
+    at = datetime.now(timezone.utc)
+    table = TransitionTable.from_rows([("A", "E", ["C"]), ("E", "A", "ABCDELNPRST")])
+    moved, event = transition(account, AccountStatus.INACTIVE, on=date.today(), at=at, table=table)
+    changed, type_event = change_type(moved, AccountType.PROSPECT, on=date.today(), at=at)
+    events: list[StatusChanged | TypeChanged] = [event, type_event]
+    return replay(account, events, table=None)
