@@ -73,6 +73,7 @@ def lifecycle(account: Account) -> Account:
 
     from accountcore import AccountStatus
     from accountcore.status import (
+        DEFAULT_ROWS,
         StatusChanged,
         TransitionTable,
         TypeChanged,
@@ -82,8 +83,8 @@ def lifecycle(account: Account) -> Account:
     )
 
     at = datetime.now(timezone.utc)
-    table = TransitionTable.from_rows([("A", "E", ["C"]), ("E", "A", "ABCDELNPRST")])
+    table = TransitionTable.from_rows([(row[0], row[1], set(row[2])) for row in DEFAULT_ROWS])
     moved, event = transition(account, AccountStatus.INACTIVE, on=date.today(), at=at, table=table)
-    changed, type_event = change_type(moved, AccountType.PROSPECT, on=date.today(), at=at)
+    _, type_event = change_type(moved, AccountType.RESELLER, on=date.today(), at=at)
     events: list[StatusChanged | TypeChanged] = [event, type_event]
     return replay(account, events, table=None)
