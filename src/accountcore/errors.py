@@ -7,6 +7,7 @@ Every public function either succeeds or raises one of these; nothing else escap
     ├── ValidationError(AccountCoreError, ValueError)  .problems: tuple[Problem, ...], never empty
     ├── InvalidTransition                              .account_type, .current, .target, .allowed
     ├── InvalidTypeChange                              .current, .target, .allowed, .blocking_status
+    ├── RightDenied                                    .decision (a denied rights.Decision)
     └── DefinitionError                                malformed policy or table (a host bug)
 
 A `Problem` names where (``path``), what (``code``, stable snake_case) and why (``message``,
@@ -24,6 +25,7 @@ import attrs
 
 if TYPE_CHECKING:
     from .entities import AccountStatus, AccountType
+    from .rights import Decision
 
 __all__ = [
     "CODES",
@@ -32,6 +34,7 @@ __all__ = [
     "InvalidTransition",
     "InvalidTypeChange",
     "Problem",
+    "RightDenied",
     "ValidationError",
 ]
 
@@ -71,6 +74,9 @@ CODES: dict[str, str] = {
     "contract_required": "A Customer needs a contract and the host's lookup found none.",
     "contract_lookup_missing": "Mandatory: Contract is on but no contract lookup was given.",
     "event_does_not_apply": "A replayed event does not fit the state it meets.",
+    "right_denied": "The policy denies the action: a function right, a setting, record security.",
+    "field_read_only": "The card layout shows this field read-only, so it cannot be edited.",
+    "field_hidden": "The card layout hides this field, so it cannot be edited.",
 }
 
 
@@ -204,6 +210,20 @@ class InvalidTypeChange(AccountCoreError):  # noqa: N818 -- reads as an event (S
         self.target = target
         self.allowed = allowed
         self.blocking_status = blocking_status
+
+
+class RightDenied(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)
+    """
+    Raise when a policy denies an action; ``decision`` says which rule and which right.
+
+    A denial is a normal `Decision`; only `accountcore.rights.require` and the workflows raise.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, message: str, *, decision: Decision) -> None:
+        super().__init__(message)
+        self.decision = decision
 
 
 class DefinitionError(AccountCoreError):

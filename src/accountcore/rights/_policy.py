@@ -1,0 +1,302 @@
+"""Policy.decide: pure, deterministic, deny by default; a Decision says why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
+
+import attrs
+
+from ..entities import Account, AccountType
+from ..errors import RightDenied
+from ..status import TypeChangeRules
+from ._actions import (
+    Action,
+    Catalogue,
+    ChangeStatus,
+    ChangeType,
+    Create,
+    CustomiseCard,
+    Delete,
+    EditField,
+    Maintain,
+    Merge,
+    Principal,
+    Recode,
+    RunDeduplication,
+    Settings,
+    View,
+)
+from ._catalogue import DEFAULT_ROLES, MESSAGES, FunctionRight, Role
+from ._layout import CardLayout, FieldMode
+
+_R = FunctionRight
+
+
+@attrs.frozen
+class Decision:
+    """
+    The outcome of `Policy.decide`: allowed or not, and why.
+
+    Attributes:
+        allowed: the verdict.
+        rule: the rule that decided (``"missing_right"``, ``"role"``, ``"record_security"``...).
+        right: the function right that was needed, if any.
+        granting_roles: the policy's roles that hold that right.
+        message_id: a stable id from `MESSAGES`; ``params`` fill its text.
+
+    .. versionadded:: 0.1
+    """
+
+    allowed: bool
+    rule: str
+    right: FunctionRight | None
+    granting_roles: frozenset[str]
+    message_id: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def message(self) -> str:
+        """
+        The decision in one English sentence, rendered from its message id.
+        """
+        return MESSAGES[self.message_id].format(**dict(self.params))
+
+
+def _deny(rule: str, message_id: str, **params: object) -> Decision:
+    shown = tuple((k, str(v)) for k, v in params.items())
+    return Decision(False, rule, None, frozenset(), message_id, shown)
+
+
+_NO_RIGHT = Decision(True, "no_right_needed", None, frozenset(), "allowed.no_right_needed")
+_NEEDS_ACCOUNT = _deny("no_account", "denied.account_required")
+_UNKNOWN = _deny("unknown_action", "denied.unknown_action")
+_EMPLOYEE = _deny("never_through_card", "denied.employee")
+#: A right number the catalogue does not know grants nothing.
+_UNKNOWN_RIGHT = _deny("unknown_right", "denied.unknown_action")
+_BY_NUMBER: dict[int, FunctionRight] = {int(right): right for right in FunctionRight}
+_CATALOGUE_RIGHTS = {
+    Catalogue.ACCOUNT_SETTINGS: _R.MAINTAIN_ACCOUNT_SETTINGS,
+    Catalogue.RATING_RULES: _R.MAINTAIN_RATING_RULES,
+    Catalogue.BANK_ACCOUNT_TYPES: _R.MAINTAIN_BANK_ACCOUNT_TYPES,
+    Catalogue.CLASSIFICATIONS: _R.MAINTAIN_CLASSIFICATIONS,
+}
+_STATUS_RIGHTS = {
+    AccountType.CUSTOMER: _R.EDIT_CUSTOMER_STATUS,
+    AccountType.RESELLER: _R.EDIT_RESELLER_STATUS,
+}
+
+
+def _params(right: FunctionRight, **more: str) -> tuple[tuple[str, str], ...]:
+    return (("right", str(int(right))), ("description", right.description), *more.items())
+
+
+@attrs.frozen(eq=False)
+class Policy:
+    """
+    Who may do what to which account: roles, settings, type-change rules and card layout.
+
+    `decide` is pure and deterministic and denies by default: an unknown role, right or
+    action grants nothing. Every decision a principal's rights can lead to is built once,
+    here, so deciding is a few lookups.
+
+    .. versionadded:: 0.1
+    """
+
+    roles: tuple[Role, ...] = DEFAULT_ROLES
+    settings: Settings = attrs.field(factory=Settings)
+    type_rules: TypeChangeRules = attrs.field(factory=TypeChangeRules.default)
+    layout: CardLayout = attrs.field(factory=CardLayout.default)
+    _granting: Mapping[FunctionRight, frozenset[str]] = attrs.field(init=False, repr=False)
+    _decisions: Mapping[tuple[FunctionRight, str], Decision] = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        granting = {
+            right: frozenset(role.name for role in self.roles if right in role.rights)
+            for right in FunctionRight
+        }
+        decisions: dict[tuple[FunctionRight, str], Decision] = {}
+        for right, names in granting.items():
+            holders = frozenset(names)
+            decisions[(right, "")] = Decision(
+                False, "missing_right", right, holders, "denied.missing_right",
+                _params(right, roles=", ".join(sorted(names)) or "none"),
+            )  # fmt: skip
+            decisions[(right, "*")] = Decision(
+                True, "direct_right", right, holders, "allowed.direct", _params(right)
+            )
+            decisions[(right, "-")] = Decision(
+                True, "roles_not_checked", right, holders, "allowed.roles_not_checked"
+            )
+            for name in names:
+                decisions[(right, name)] = Decision(
+                    True, "role", right, holders, "allowed.role", _params(right, role=name)
+                )
+        object.__setattr__(self, "_granting", MappingProxyType(granting))
+        object.__setattr__(self, "_decisions", MappingProxyType(decisions))
+
+    def decide(
+        self, principal: Principal, action: Action, account: Account | None = None
+    ) -> Decision:
+        """
+        Decide whether ``principal`` may perform ``action`` (on ``account``).
+
+        Record security comes first and applies whatever the settings; then the action's own
+        rules (Type: Select, Employee, type-change rules, the card layout); then, with
+        Security: Check - Roles on, the function right the action needs.
+
+        .. versionadded:: 0.1
+        """
+        if account is not None and (
+            principal.clearance < account.marketing.security_level
+            and principal.user_id != account.relations.account_manager
+        ):
+            return _deny(
+                "record_security",
+                "denied.security_level",
+                level=account.marketing.security_level,
+                clearance=principal.clearance,
+            )
+        handler = _HANDLERS.get(action.__class__)
+        if handler is None:
+            return _UNKNOWN
+        needed = handler(self, action, account)
+        if isinstance(needed, Decision):
+            return needed
+        return self._grant(principal, needed)
+
+    def _grant(self, principal: Principal, right: FunctionRight) -> Decision:
+        decisions = self._decisions
+        if not self.settings.check_roles:
+            return decisions[(right, "-")]
+        if right in principal.rights:
+            return decisions[(right, "*")]
+        holding = self._granting[right] & principal.roles
+        if not holding:
+            return decisions[(right, "")]
+        # The alphabetically first granting role, so the answer never depends on hashing.
+        return decisions[(right, next(iter(holding)) if len(holding) == 1 else min(holding))]
+
+
+def _create(policy: Policy, action: Create, account: Account | None) -> FunctionRight | Decision:
+    if action.type is AccountType.EMPLOYEE:
+        return _EMPLOYEE
+    if not policy.settings.type_select and action.type is not AccountType.NOT_VALIDATED:
+        return _deny("type_select", "denied.type_select_off", type=action.type.name)
+    return _NO_RIGHT
+
+
+def _edit(policy: Policy, action: EditField, account: Account | None) -> FunctionRight | Decision:
+    rule = policy.layout.rule(action.field)
+    if rule.mode is FieldMode.HIDDEN:
+        return _deny("field_hidden", "denied.field_hidden", field=action.field)
+    if rule.mode is FieldMode.SHOW:
+        return _deny("field_read_only", "denied.field_read_only", field=action.field)
+    if rule.right is None:
+        return _NO_RIGHT
+    return _BY_NUMBER.get(rule.right, _UNKNOWN_RIGHT)
+
+
+def _status(
+    policy: Policy, action: ChangeStatus, account: Account | None
+) -> FunctionRight | Decision:
+    if account is None:
+        return _NEEDS_ACCOUNT
+    return _STATUS_RIGHTS.get(account.type, _R.EDIT_OTHER_STATUS)
+
+
+def _type(policy: Policy, action: ChangeType, account: Account | None) -> FunctionRight | Decision:
+    if account is None:
+        return _NEEDS_ACCOUNT
+    if action.target is AccountType.EMPLOYEE:
+        return _EMPLOYEE
+    right = policy.type_rules.right_for(account.type, action.target)
+    if right is None:
+        return _deny(
+            "type_rules",
+            "denied.type_change_not_allowed",
+            current=account.type.name,
+            target=action.target.name,
+        )
+    return _BY_NUMBER.get(right, _UNKNOWN_RIGHT)
+
+
+def _manage(
+    policy: Policy, action: Recode | Merge, account: Account | None
+) -> FunctionRight | Decision:
+    if account is None:
+        return _NEEDS_ACCOUNT
+    if account.type is AccountType.RESELLER:
+        return _R.MANAGE_RESELLER_ACCOUNTS
+    return _R.MANAGE_CUSTOMER_ACCOUNTS
+
+
+def _maintain(
+    policy: Policy, action: Maintain, account: Account | None
+) -> FunctionRight | Decision:
+    return _CATALOGUE_RIGHTS[action.what]
+
+
+def _fixed(
+    right: FunctionRight, *, needs_account: bool = False
+) -> Callable[[Policy, Action, Account | None], FunctionRight | Decision]:
+    def needed(policy: Policy, action: Action, account: Account | None) -> FunctionRight | Decision:
+        return _NEEDS_ACCOUNT if needs_account and account is None else right
+
+    return needed
+
+
+_HANDLERS: dict[type, Callable[[Policy, Action, Account | None], FunctionRight | Decision]] = {
+    View: lambda policy, action, account: _NO_RIGHT if account is not None else _NEEDS_ACCOUNT,
+    Create: _create,  # type: ignore[dict-item]
+    EditField: _edit,  # type: ignore[dict-item]
+    ChangeStatus: _status,  # type: ignore[dict-item]
+    ChangeType: _type,  # type: ignore[dict-item]
+    Delete: _fixed(_R.DELETE_ACCOUNTS, needs_account=True),
+    Recode: _manage,  # type: ignore[dict-item]
+    Merge: _manage,  # type: ignore[dict-item]
+    CustomiseCard: _fixed(_R.CUSTOMISE_ACCOUNT_CARD),
+    RunDeduplication: _fixed(_R.RUN_DEDUPLICATION),
+    Maintain: _maintain,  # type: ignore[dict-item]
+}
+
+
+def require(
+    policy: Policy, principal: Principal, action: Action, account: Account | None = None
+) -> Decision:
+    """
+    Return the allowing decision, or raise `RightDenied` carrying the denial.
+
+    .. versionadded:: 0.1
+    """
+    decision = policy.decide(principal, action, account)
+    if not decision.allowed:
+        raise RightDenied(decision.message, decision=decision)
+    return decision
+
+
+def can_see(principal: Principal, account: Account) -> bool:
+    """
+    Tell whether ``principal`` may see and act on ``account`` (record security, DOMAIN §5).
+
+    The user's clearance must reach the account's security level, or the user must be the
+    account's manager.
+
+    .. versionadded:: 0.1
+    """
+    return (
+        principal.clearance >= account.marketing.security_level
+        or principal.user_id == account.relations.account_manager
+    )
+
+
+def visible(principal: Principal, accounts: Iterable[Account]) -> Iterator[Account]:
+    """
+    Yield the accounts ``principal`` may see, in order.
+
+    .. versionadded:: 0.1
+    """
+    return (account for account in accounts if can_see(principal, account))
