@@ -19,7 +19,8 @@ __all__ = ["machine_info", "print_table", "table_lines", "write_markdown"]
 
 HEADERS = ("Benchmark", "accountcore", "Peer", "Peer value", "Ratio", "Target", "Met")
 PACKAGES = ("accountcore", "attrs", "cattrs", "schwifty", "python-stdnum", "email-validator",
-            "pycountry", "pydantic", "pydantic-core", "msgspec")
+            "pycountry", "pydantic", "pydantic-core", "msgspec", "transitions",
+            "python-statemachine")
 
 
 def _cpu_model() -> str:
@@ -85,6 +86,13 @@ def _value(unit: str, value: float | None) -> str:
     return f"{value:,.1f} {unit}"
 
 
+def _times(ratio: float, digits: int = 2) -> str:
+    """Write a ratio; one below 0.2 also as a fraction, so "40x faster" stays legible."""
+    if ratio >= 0.195:
+        return f"{ratio:.{digits}f}x"
+    return f"{ratio:.3f}x (1/{1 / ratio:,.0f})"
+
+
 def _cells(row: Row) -> tuple[str, ...]:
     ratio = row.ratio
     met = {True: "yes", False: "NO", None: "-"}[row.met]
@@ -93,8 +101,8 @@ def _cells(row: Row) -> tuple[str, ...]:
         _value(row.unit, row.ours),
         row.peer or "-",
         _value(row.unit, row.theirs),
-        f"{ratio:.2f}x" if ratio is not None and row.theirs and row.theirs >= 0.05 else "-",
-        f"<= {row.target:.1f}x" if row.target is not None else "-",
+        _times(ratio) if ratio is not None and row.theirs and row.theirs >= 0.05 else "-",
+        f"<= {_times(row.target, 1)}" if row.target is not None else "-",
         met,
     )
 
@@ -129,7 +137,7 @@ def _without_gc(row: Row, rows: Sequence[Row]) -> str:
         same = other.peer == row.peer and other.benchmark.startswith(row.benchmark + ", gc off")
         if same and other.ratio is not None:
             verdict = "would meet" if row.target and other.ratio <= row.target else "would miss"
-            return f" With the garbage collector off it is {other.ratio:.2f}x ({verdict} it)."
+            return f" With the garbage collector off it is {_times(other.ratio)} ({verdict} it)."
     return ""
 
 
@@ -139,9 +147,11 @@ def _targets(rows: Sequence[Row]) -> list[str]:
         if row.met is None:
             continue
         verdict = "**met**" if row.met else "**not met**"
+        ratio, target = row.ratio, row.target
+        assert ratio is not None and target is not None
         lines.append(
-            f"- {row.benchmark} vs {row.peer}: {row.ratio:.2f}x against a target of "
-            f"<= {row.target:.1f}x: {verdict}.{_without_gc(row, rows)}"
+            f"- {row.benchmark} vs {row.peer}: {_times(ratio)} against a target of "
+            f"<= {_times(target, 1)}: {verdict}.{_without_gc(row, rows)}"
         )
     return lines
 
