@@ -68,6 +68,10 @@ class AccountType(enum.Enum):
     SUPPLIER = "S"
     SUSPECT = "T"
 
+    # Members are singletons compared by identity; identity hashing is C-level, while
+    # Enum.__hash__ is a Python call. Status and rights tables hash these on every query.
+    __hash__ = object.__hash__
+
 
 #: The nine types a user may create through the card when setting Type: Select is on.
 CARD_TYPES: frozenset[AccountType] = frozenset(AccountType) - {
@@ -89,6 +93,10 @@ class AccountStatus(enum.Enum):
     PILOT = "P"
     PASSIVE = "S"
     INACTIVE = "E"
+
+    # Members are singletons compared by identity; identity hashing is C-level, while
+    # Enum.__hash__ is a Python call. Status and rights tables hash these on every query.
+    __hash__ = object.__hash__
 
 
 class GroupInvoice(enum.Enum):
