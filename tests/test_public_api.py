@@ -50,7 +50,21 @@ PUBLIC = {
         "InvalidTypeChange",
         "Problem",
         "ValidationError",
+        "ActionRefused",
+        "RightDenied",
     },
+    "accountcore.rights": {
+        "CARD_FIELDS", "DEFAULT_ROLES", "MESSAGES", "PROTECTED_FIELDS", "AccountDefaults",
+        "Action", "Button", "CardLayout", "Catalogue", "ChangeStatus", "ChangeType", "Create",
+        "CustomiseCard", "Decision", "Delete", "EditField", "FieldMode", "FieldRule",
+        "FunctionRight", "Maintain", "Merge", "Policy", "Principal", "Recode", "Role",
+        "RunDeduplication", "Settings", "View", "can_see", "changed_fields", "edit_problems",
+        "layout_problems", "redact", "require", "visible",
+    },  # fmt: skip
+    "accountcore.workflows": {
+        "Outcome", "change_status", "change_type", "create_account", "delete_account",
+        "edit_fields",
+    },  # fmt: skip
     "accountcore.status": {
         "DEFAULT_ROWS",
         "ContractLookup",

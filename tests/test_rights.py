@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accountcore import Account, AccountStatus, AccountType, Address
-from accountcore.errors import AccountCoreError, RightDenied
+from accountcore.errors import AccountCoreError, DefinitionError, RightDenied
 from accountcore.rights import (
     DEFAULT_ROLES,
     MESSAGES,
@@ -295,10 +295,6 @@ class TestRightTable:
         assert decision.right is None
         assert_renders(decision)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="src bug: EditField on a lifecycle or unknown field path needs no right",
-    )
     @pytest.mark.parametrize(
         "field", ["status", "status_since", "type", "type_since", "id", "marketing.nope"]
     )
@@ -306,6 +302,8 @@ class TestRightTable:
         """Type and status change only through §2/§3, and an unknown field grants nothing."""
         decision = Policy().decide(Principal(user_id="u"), EditField(field), make())
         assert not decision.allowed
+        assert (decision.rule, decision.message_id) == ("unknown_field", "denied.unknown_field")
+        assert_renders(decision)
 
     @pytest.mark.parametrize(
         "action",
@@ -625,7 +623,6 @@ def _message_scenarios() -> list[Decision]:
             {
                 "marketing.rating": FieldRule(mode=FieldMode.HIDDEN),
                 "summary.website": FieldRule(mode=FieldMode.SHOW),
-                "marketing.size": FieldRule(right=9999),
             }
         )
     )
@@ -642,6 +639,7 @@ def _message_scenarios() -> list[Decision]:
         Policy().decide(nobody, ChangeType(T.CUSTOMER), make(T.RESELLER)),
         gated.decide(nobody, EditField("marketing.rating"), make()),
         gated.decide(nobody, EditField("summary.website"), make()),
+        gated.decide(nobody, EditField("status"), make()),
         Policy().decide(nobody, _Unknown(), make()),  # type: ignore[arg-type]
     ]
 
@@ -672,18 +670,11 @@ class TestMessages:
         assert decision.message_id == "denied.unknown_action"
         assert_renders(decision)
 
-    @pytest.mark.parametrize("check_roles", [True, False])
-    def test_unknown_field_right_grants_nothing(self, check_roles: bool) -> None:
-        """A field gated behind an unknown right number cannot be edited, even holding it."""
-        layout = CardLayout.build({"marketing.size": FieldRule(right=9999)})
-        policy = Policy(layout=layout, settings=Settings(check_roles=check_roles))
-        principal = Principal(
-            user_id="u", roles=frozenset(KNOWN_ROLES), rights=frozenset({9999}), clearance=100
-        )
-        decision = policy.decide(principal, EditField("marketing.size"), make())
-        assert not decision.allowed
-        assert decision.message_id == "denied.unknown_action"
-        assert_renders(decision)
+    @pytest.mark.parametrize("right", [9999, 0, "292"])
+    def test_unknown_field_right_is_refused_when_built(self, right: object) -> None:
+        """A layout cannot gate a field behind a right the catalogue does not know."""
+        with pytest.raises(DefinitionError, match="not a known function right"):
+            CardLayout.build({"marketing.size": FieldRule(right=right)})  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------

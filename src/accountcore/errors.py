@@ -5,6 +5,7 @@ Every public function either succeeds or raises one of these; nothing else escap
 
     AccountCoreError
     ├── ValidationError(AccountCoreError, ValueError)  .problems: tuple[Problem, ...], never empty
+    │   └── ActionRefused                              .decisions: the denying rights decisions
     ├── InvalidTransition                              .account_type, .current, .target, .allowed
     ├── InvalidTypeChange                              .current, .target, .allowed, .blocking_status
     ├── RightDenied                                    .decision (a denied rights.Decision)
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CODES",
     "AccountCoreError",
+    "ActionRefused",
     "DefinitionError",
     "InvalidTransition",
     "InvalidTypeChange",
@@ -77,6 +79,8 @@ CODES: dict[str, str] = {
     "right_denied": "The policy denies the action: a function right, a setting, record security.",
     "field_read_only": "The card layout shows this field read-only, so it cannot be edited.",
     "field_hidden": "The card layout hides this field, so it cannot be edited.",
+    "invalid_transition": "The status table does not allow this move for the account's type.",
+    "invalid_type_change": "The type-change rules forbid this change, or the status blocks it.",
 }
 
 
@@ -151,6 +155,28 @@ class ValidationError(AccountCoreError, ValueError):
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Problem, ...]]]:
         return (type(self), (self.problems,))
+
+
+class ActionRefused(ValidationError):  # noqa: N818 -- reads as an event (STYLE §4)
+    """
+    Raise when a workflow refuses a user action; ``problems`` lists every reason.
+
+    Rights denials appear both as problems (code ``right_denied``, ``field_hidden`` or
+    ``field_read_only``) and, whole, in ``decisions``.
+
+    .. versionadded:: 0.1
+    """
+
+    decisions: tuple[Decision, ...]
+
+    def __init__(self, problems: Iterable[Problem], decisions: Iterable[Decision] = ()) -> None:
+        super().__init__(problems)
+        self.decisions = tuple(decisions)
+
+    def __reduce__(  # type: ignore[override]
+        self,
+    ) -> tuple[type[ActionRefused], tuple[tuple[Problem, ...], tuple[Decision, ...]]]:
+        return (type(self), (self.problems, self.decisions))
 
 
 class InvalidTransition(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)

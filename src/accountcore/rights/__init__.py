@@ -42,6 +42,7 @@ from ._actions import (
     Settings,
     View,
 )
+from ._card import changed_fields, edit_problems, layout_problems, redact
 from ._catalogue import DEFAULT_ROLES, MESSAGES, FunctionRight, Role
 from ._layout import CARD_FIELDS, PROTECTED_FIELDS, Button, CardLayout, FieldMode, FieldRule
 from ._policy import Decision, Policy, can_see, require, visible
@@ -76,6 +77,10 @@ __all__ = [
     "Settings",
     "View",
     "can_see",
+    "changed_fields",
+    "edit_problems",
+    "layout_problems",
+    "redact",
     "require",
     "visible",
 ]

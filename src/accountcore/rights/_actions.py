@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Union
 
 import attrs
 
 from ..entities import AccountStatus, AccountType
+from ..errors import DefinitionError
+
+
+def _role_names(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, (str, bytes)):
+        raise DefinitionError("roles must be a collection of role names, not one string")
+    return frozenset(value)
+
+
+def _right_numbers(value: Iterable[int]) -> frozenset[int]:
+    if isinstance(value, (str, bytes)):
+        raise DefinitionError("rights must be a collection of right numbers")
+    return frozenset(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -15,14 +29,16 @@ class Principal:
     """
     A user as the policy sees them: roles by name, rights held directly, and clearance.
 
+    ``roles`` and ``rights`` take any collection and are kept as frozensets.
+
     ``clearance`` (0-100) is compared with each account's security level.
 
     .. versionadded:: 0.1
     """
 
     user_id: str
-    roles: frozenset[str] = frozenset()
-    rights: frozenset[int] = frozenset()
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_role_names)
+    rights: frozenset[int] = attrs.field(default=frozenset(), converter=_right_numbers)
     clearance: int = 0
 
 

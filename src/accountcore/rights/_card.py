@@ -122,6 +122,19 @@ def changed_fields(before: Account, after: Account) -> frozenset[str]:
     return frozenset(path for path, read in _READERS.items() if read(old) != read(new))
 
 
+def _automatic_flags(before: Account, after: Account) -> frozenset[str]:
+    """The email flags an email change sets by itself (`Contact.with_email`), not the user."""
+    old, new = _with_contact(before).contact, _with_contact(after).contact
+    if old is None or new is None or old.email == new.email:
+        return frozenset()
+    expected = old.with_email(new.email)
+    return frozenset(
+        f"contact.{flag}"
+        for flag in ("valid_email", "email_permission")
+        if getattr(new, flag) == getattr(expected, flag)
+    )
+
+
 def _with_contact(account: Account) -> Account:
     if account.contact is not None:
         return account
@@ -160,7 +173,7 @@ def edit_problems(
         for field, reason in _LIFECYCLE_REASONS.items()
         if getattr(before, field) != getattr(after, field)
     ]
-    for path in sorted(changed_fields(before, after)):
+    for path in sorted(changed_fields(before, after) - _automatic_flags(before, after)):
         decision = policy.decide(principal, EditField(path), before)
         if not decision.allowed:
             code = decision.rule if decision.rule in _LAYOUT_RULES else "right_denied"

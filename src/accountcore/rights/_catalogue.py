@@ -101,6 +101,10 @@ MESSAGES: dict[str, str] = {
     "denied.type_change_not_allowed": (
         "Denied: the type-change rules do not allow {current} to become {target}."
     ),
+    "denied.unknown_field": (
+        "Denied: {field} is not a card field that can be edited; type and status change "
+        "through their own actions."
+    ),
     "denied.field_hidden": "Denied: the field {field} is hidden in the card layout.",
     "denied.field_read_only": "Denied: the field {field} is shown read-only in the card layout.",
     "denied.unknown_action": "Denied: the action is not one the policy knows.",

@@ -10,6 +10,7 @@ import attrs
 
 from ..entities import Account, Address, Contact, Financial, General, Marketing, Relations, Summary
 from ..errors import DefinitionError
+from ._catalogue import FunctionRight
 
 _SECTIONS: dict[str, type] = {
     "summary": Summary,
@@ -85,6 +86,7 @@ class FieldRule:
     right: int | None = None
 
 
+_KNOWN_RIGHTS = frozenset(int(right) for right in FunctionRight)
 _DEFAULT_RULE = FieldRule()
 _PROTECTED_RULE = FieldRule(mandatory=True)
 
@@ -121,8 +123,10 @@ class CardLayout:
         given = dict(fields or {})
         for path, rule in given.items():
             _check_rule(path, rule)
-        if not all(isinstance(b, Button) for b in hidden_buttons):
-            raise DefinitionError("hidden_buttons must hold Button members")
+        if not isinstance(hidden_buttons, (set, frozenset, list, tuple)) or not all(
+            isinstance(b, Button) for b in hidden_buttons
+        ):
+            raise DefinitionError("hidden_buttons must be a collection of Button members")
         merged = {path: _PROTECTED_RULE for path in PROTECTED_FIELDS} | given
         return cls(fields=MappingProxyType(merged), hidden_buttons=frozenset(hidden_buttons))
 
@@ -158,6 +162,10 @@ def _check_rule(path: str, rule: FieldRule) -> None:
         raise DefinitionError(f"the card has no field {path!r}")
     if not isinstance(rule, FieldRule):
         raise DefinitionError(f"{path}: expected a FieldRule")
+    if not isinstance(rule.mode, FieldMode) or type(rule.mandatory) is not bool:
+        raise DefinitionError(f"{path}: mode must be a FieldMode and mandatory true or false")
+    if rule.right is not None and rule.right not in _KNOWN_RIGHTS:
+        raise DefinitionError(f"{path}: {rule.right!r} is not a known function right")
     if path in PROTECTED_FIELDS and (not rule.mandatory or rule.mode is FieldMode.HIDDEN):
         raise DefinitionError(f"{path} can never be made optional or hidden")
     if rule.mode is FieldMode.HIDDEN and rule.mandatory:

@@ -28,7 +28,7 @@ from ._actions import (
     View,
 )
 from ._catalogue import DEFAULT_ROLES, MESSAGES, FunctionRight, Role
-from ._layout import CardLayout, FieldMode
+from ._layout import CARD_FIELDS, CardLayout, FieldMode
 
 _R = FunctionRight
 
@@ -190,6 +190,8 @@ def _create(policy: Policy, action: Create, account: Account | None) -> Function
 
 
 def _edit(policy: Policy, action: EditField, account: Account | None) -> FunctionRight | Decision:
+    if action.field not in CARD_FIELDS:
+        return _deny("unknown_field", "denied.unknown_field", field=action.field)
     rule = policy.layout.rule(action.field)
     if rule.mode is FieldMode.HIDDEN:
         return _deny("field_hidden", "denied.field_hidden", field=action.field)

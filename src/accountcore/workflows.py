@@ -1,0 +1,402 @@
+"""
+One call per user action: create, edit fields, change status, change type, delete.
+
+Each workflow composes reading and validation, the status machine and type changes, the
+rights policy with its settings and card layout, and the host's lookups. It returns an
+`Outcome` (the new account, its events, and the decisions that allowed it) or raises one
+`ActionRefused` listing every reason the action was refused.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import attrs
+
+from . import status as _status
+from .entities import Account, AccountStatus, AccountType, Contact
+from .errors import (
+    ActionRefused,
+    InvalidTransition,
+    InvalidTypeChange,
+    Problem,
+    ValidationError,
+)
+from .rights import (
+    ChangeStatus,
+    ChangeType,
+    Create,
+    Decision,
+    Delete,
+    Policy,
+    Principal,
+)
+from .rights._card import edit_problems, layout_problems
+from .serialization import JSONObject, from_dict, to_dict
+from .status import ContractLookup, StatusChanged, TransitionTable, TypeChanged
+from .validation import AccountDirectory, CostCentres, SectorCatalogue, SkippedCheck, validate
+
+__all__ = [
+    "Outcome",
+    "change_status",
+    "change_type",
+    "create_account",
+    "delete_account",
+    "edit_fields",
+]
+
+_DEFAULT_TABLE = TransitionTable.default()
+_DENIAL_CODES = {"field_hidden": "field_hidden", "field_read_only": "field_read_only"}
+
+
+@attrs.frozen
+class Outcome:
+    """
+    What an allowed action produced.
+
+    Attributes:
+        account: the new or changed account.
+        events: the status or type changes it recorded (empty for creates and edits).
+        decisions: the policy decisions that allowed it.
+        skipped: host rules not checked for want of a lookup (see `accountcore.validate`).
+
+    .. versionadded:: 0.1
+    """
+
+    account: Account
+    events: tuple[StatusChanged | TypeChanged, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    skipped: tuple[SkippedCheck, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class _Lookups:
+    directory: AccountDirectory | None = None
+    sectors: SectorCatalogue | None = None
+    cost_centres: CostCentres | None = None
+
+
+class _Refusal:
+    """Collects every reason an action is refused, then raises them together."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.denials: list[Decision] = []
+        self.allowed: list[Decision] = []
+
+    def decision(self, decision: Decision, path: tuple[str | int, ...]) -> None:
+        if decision.allowed:
+            self.allowed.append(decision)
+            return
+        self.denials.append(decision)
+        code = _DENIAL_CODES.get(decision.rule, "right_denied")
+        self.problems.append(Problem(path, code, decision.message))
+
+    def error(self, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
+        self.problems += [problem.prefixed(prefix) for problem in error.problems]
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ActionRefused(self.problems, self.denials)
+
+
+def _host_checks(
+    account: Account, policy: Policy, lookups: _Lookups, refusal: _Refusal
+) -> tuple[SkippedCheck, ...]:
+    report = validate(
+        account,
+        directory=lookups.directory,
+        sectors=lookups.sectors,
+        cost_centres=lookups.cost_centres,
+    )
+    refusal.problems += report.problems
+    refusal.problems += layout_problems(account, policy.layout)
+    return report.skipped
+
+
+def _contract_problems(
+    account: Account, policy: Policy, contracts: ContractLookup | None
+) -> list[Problem]:
+    if not policy.settings.mandatory_contract or account.type is not AccountType.CUSTOMER:
+        return []
+    if contracts is None:
+        message = "Mandatory: Contract is on; pass the host's contract lookup."
+        return [Problem(("type",), "contract_lookup_missing", message)]
+    if not contracts.has_contract(account):
+        message = "A Customer needs a contract first (setting Mandatory: Contract)."
+        return [Problem(("type",), "contract_required", message)]
+    return []
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def _with_defaults(data: Mapping[str, object], policy: Policy, on: date) -> dict[str, object]:
+    """Fill the lifecycle fields of a new account and the company's Account: Defaults."""
+    record = dict(data)
+    record.setdefault("status", AccountStatus.ACTIVE.value)
+    record.setdefault("type_since", on.isoformat())
+    record.setdefault("status_since", on.isoformat())
+    defaults = attrs.asdict(policy.settings.defaults)
+    marketing = record.get("marketing", {})
+    if isinstance(marketing, Mapping) and any(v is not None for v in defaults.values()):
+        given = {k: v for k, v in marketing.items() if v is not None}
+        record["marketing"] = {**{k: v for k, v in defaults.items() if v is not None}, **given}
+    return record
+
+
+def _new_account_problems(account: Account, on: date) -> list[Problem]:
+    problems = []
+    if account.status is not AccountStatus.ACTIVE:
+        problems.append(Problem(("status",), "field_read_only", "A new account is Active."))
+    for name in ("type_since", "status_since"):
+        if getattr(account, name) != on:
+            message = "A new account's type and status take effect on the creation date."
+            problems.append(Problem((name,), "field_read_only", message))
+    return problems
+
+
+def create_account(
+    data: Mapping[str, object],
+    *,
+    by: Principal,
+    policy: Policy,
+    on: date,
+    directory: AccountDirectory | None = None,
+    sectors: SectorCatalogue | None = None,
+    cost_centres: CostCentres | None = None,
+    contracts: ContractLookup | None = None,
+) -> Outcome:
+    """
+    Create an account from an untrusted record, as the card's Save does.
+
+    The record's lifecycle fields may be left out: the account is Active, its type and status
+    taking effect ``on``. Empty marketing fields take the company's Account: Defaults.
+
+    Args:
+        data: the record, as `accountcore.from_dict` reads it.
+        by: the user creating it.
+        policy: roles, settings (Type: Select, Mandatory: Contract, defaults) and layout.
+        on: the creation date.
+        directory, sectors, cost_centres: the host's lookups for `accountcore.validate`.
+        contracts: the host's contract lookup (needed with Mandatory: Contract).
+
+    Returns:
+        The new account and the decision that allowed it.
+
+    Raises:
+        ActionRefused: every problem of the record and every denial, at once.
+
+    .. versionadded:: 0.1
+    """
+    refusal = _Refusal()
+    if not isinstance(data, Mapping):
+        refusal.problems.append(Problem((), "invalid_type", "Expected a record (an object)."))
+        refusal.raise_if_any()
+    try:
+        account = from_dict(_with_defaults(data, policy, on))
+    except ValidationError as error:
+        refusal.error(error)
+        _decide_create_from_record(data, by, policy, refusal)
+        refusal.raise_if_any()
+    refusal.decision(policy.decide(by, Create(account.type)), ("type",))
+    refusal.problems += _new_account_problems(account, on)
+    lookups = _Lookups(directory=directory, sectors=sectors, cost_centres=cost_centres)
+    skipped = _host_checks(account, policy, lookups, refusal)
+    refusal.problems += _contract_problems(account, policy, contracts)
+    refusal.raise_if_any()
+    return Outcome(account, decisions=tuple(refusal.allowed), skipped=skipped)
+
+
+def _decide_create_from_record(
+    data: Mapping[str, object], by: Principal, policy: Policy, refusal: _Refusal
+) -> None:
+    """When the record is unreadable, still report a denial its type would meet."""
+    raw = data.get("type")
+    if isinstance(raw, str) and raw in {t.value for t in AccountType}:
+        refusal.decision(policy.decide(by, Create(AccountType(raw))), ("type",))
+
+
+# --- edit -------------------------------------------------------------------------------------
+
+
+def _apply_edits(account: Account, edits: Mapping[str, object], refusal: _Refusal) -> JSONObject:
+    record = copy.deepcopy(to_dict(account))
+    for path, value in edits.items():
+        steps = path.split(".") if isinstance(path, str) else []
+        target: object = record
+        for step in steps[:-1]:
+            target = target.get(step) if isinstance(target, dict) else None
+            if target is None and step == "contact":
+                record["contact"] = target = attrs.asdict(Contact())
+        if not steps or not isinstance(target, dict) or steps[-1] not in target:
+            where = tuple(steps[:-1]) if steps else ()
+            refusal.problems.append(Problem(where, "unknown_field", f"Unknown field {path!r}."))
+            continue
+        target[steps[-1]] = value
+    return record
+
+
+def _keep_email_flags(before: Account, after: Account) -> Account:
+    """A changed contact email follows the card's flag rules, not the copied flags."""
+    if after.contact is None or before.contact is None:
+        return after
+    if after.contact.email == before.contact.email:
+        return after
+    contact = attrs.evolve(
+        before.contact.with_email(after.contact.email),
+        **{
+            f.name: getattr(after.contact, f.name)
+            for f in attrs.fields(type(after.contact))
+            if f.name not in ("email", "valid_email", "email_permission")
+        },
+    )
+    return attrs.evolve(after, contact=contact)
+
+
+def edit_fields(
+    account: Account,
+    edits: Mapping[str, object],
+    *,
+    by: Principal,
+    policy: Policy,
+    directory: AccountDirectory | None = None,
+    sectors: SectorCatalogue | None = None,
+    cost_centres: CostCentres | None = None,
+) -> Outcome:
+    """
+    Edit fields of ``account``, given as dotted paths and record values.
+
+    ``edits`` maps paths such as ``"marketing.rating"`` or ``"summary.address.city"`` to
+    values as a record holds them (``3``, ``"Utrecht"``, ``null``). Each changed field must
+    be editable in the card layout by this user; the result must pass every rule.
+
+    Raises:
+        ActionRefused: every unknown path, every refused field and every broken rule.
+
+    .. versionadded:: 0.1
+    """
+    refusal = _Refusal()
+    record = _apply_edits(account, edits, refusal)
+    try:
+        after = _keep_email_flags(account, from_dict(record))
+    except ValidationError as error:
+        refusal.error(error)
+        refusal.raise_if_any()
+    for problem in edit_problems(account, after, by, policy):
+        refusal.problems.append(problem)
+    lookups = _Lookups(directory=directory, sectors=sectors, cost_centres=cost_centres)
+    skipped = _host_checks(after, policy, lookups, refusal)
+    refusal.raise_if_any()
+    return Outcome(after, skipped=skipped)
+
+
+# --- status and type ------------------------------------------------------------------------
+
+
+def change_status(
+    account: Account,
+    target: AccountStatus,
+    *,
+    by: Principal,
+    policy: Policy,
+    on: date,
+    at: datetime,
+    table: TransitionTable = _DEFAULT_TABLE,
+) -> Outcome:
+    """
+    Move ``account`` to ``target``, as the card's status buttons do.
+
+    The policy decides (right 292, 293 or 294 by the account's type, and record security);
+    the status table decides legality. Both are reported when both refuse.
+
+    Raises:
+        ActionRefused: the denial, the illegal move, a naive ``at`` or a backdated ``on``.
+
+    .. versionadded:: 0.1
+    """
+    refusal = _Refusal()
+    decision = policy.decide(by, ChangeStatus(target), account)
+    refusal.decision(decision, ("status",))
+    right = int(decision.right) if decision.allowed and decision.right is not None else None
+    try:
+        changed, event = _status.transition(
+            account, target, on=on, at=at, actor=by.user_id, right=right, table=table
+        )
+    except InvalidTransition as error:
+        refusal.problems.append(Problem(("status",), "invalid_transition", str(error)))
+    except ValidationError as error:
+        refusal.error(error)
+    refusal.raise_if_any()
+    return Outcome(changed, events=(event,), decisions=(decision,))
+
+
+def change_type(
+    account: Account,
+    new_type: AccountType,
+    *,
+    by: Principal,
+    policy: Policy,
+    on: date,
+    at: datetime,
+    contracts: ContractLookup | None = None,
+    table: TransitionTable = _DEFAULT_TABLE,
+) -> Outcome:
+    """
+    Change the type of ``account`` (validating it, when it is Not validated).
+
+    The policy decides (rights 273, 274, 291 or 406 and record security); the type-change
+    rules and the status table decide legality; with Mandatory: Contract, a Customer needs a
+    contract shown by ``contracts``.
+
+    Raises:
+        ActionRefused: every reason, at once.
+
+    .. versionadded:: 0.1
+    """
+    refusal = _Refusal()
+    decision = policy.decide(by, ChangeType(new_type), account)
+    refusal.decision(decision, ("type",))
+    right = int(decision.right) if decision.allowed and decision.right is not None else None
+    try:
+        changed, event = _status.change_type(
+            account,
+            new_type,
+            on=on,
+            at=at,
+            actor=by.user_id,
+            right=right,
+            contract_required=policy.settings.mandatory_contract,
+            contracts=contracts,
+            rules=policy.type_rules,
+            table=table,
+        )
+    except InvalidTypeChange as error:
+        refusal.problems.append(Problem(("type",), "invalid_type_change", str(error)))
+    except ValidationError as error:
+        refusal.error(error)
+    refusal.raise_if_any()
+    return Outcome(changed, events=(event,), decisions=(decision,))
+
+
+def delete_account(account: Account, *, by: Principal, policy: Policy) -> Decision:
+    """
+    Decide a delete (right 355 and record security); the host then deletes.
+
+    Returns:
+        The allowing decision.
+
+    Raises:
+        ActionRefused: with the denial.
+
+    .. versionadded:: 0.1
+    """
+    refusal = _Refusal()
+    decision = policy.decide(by, Delete(), account)
+    refusal.decision(decision, ())
+    refusal.raise_if_any()
+    return decision
