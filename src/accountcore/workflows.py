@@ -38,6 +38,7 @@ from .rights import (
 from .rights._card import edit_problems, layout_problems
 from .serialization import JSONObject, from_dict, to_dict
 from .status import ContractLookup, StatusChanged, TransitionTable, TypeChanged
+from .status._types import contract_problems
 from .validation import AccountDirectory, CostCentres, SectorCatalogue, SkippedCheck, validate
 
 __all__ = [
@@ -118,20 +119,6 @@ def _host_checks(
     return report.skipped
 
 
-def _contract_problems(
-    account: Account, policy: Policy, contracts: ContractLookup | None
-) -> list[Problem]:
-    if not policy.settings.mandatory_contract or account.type is not AccountType.CUSTOMER:
-        return []
-    if contracts is None:
-        message = "Mandatory: Contract is on; pass the host's contract lookup."
-        return [Problem(("type",), "contract_lookup_missing", message)]
-    if not contracts.has_contract(account):
-        message = "A Customer needs a contract first (setting Mandatory: Contract)."
-        return [Problem(("type",), "contract_required", message)]
-    return []
-
-
 # --- create ---------------------------------------------------------------------------------
 
 
@@ -207,7 +194,9 @@ def create_account(
     refusal.problems += _new_account_problems(account, on)
     lookups = _Lookups(directory=directory, sectors=sectors, cost_centres=cost_centres)
     skipped = _host_checks(account, policy, lookups, refusal)
-    refusal.problems += _contract_problems(account, policy, contracts)
+    refusal.problems += contract_problems(
+        account, account.type, contracts, policy.settings.mandatory_contract
+    )
     refusal.raise_if_any()
     return Outcome(account, decisions=tuple(refusal.allowed), skipped=skipped)
 

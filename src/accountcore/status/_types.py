@@ -147,17 +147,19 @@ def holdable_statuses(
     return frozenset(_reachable(table.moves[account_type], AccountStatus.ACTIVE))
 
 
-def _check_contract(
+def contract_problems(
     account: Account, new_type: AccountType, contracts: ContractLookup | None, required: bool
-) -> None:
+) -> list[Problem]:
+    """Setting Mandatory: Contract: a Customer needs a contract the host's lookup shows."""
     if not required or new_type is not _T.CUSTOMER:
-        return
+        return []
     if contracts is None:
         message = "Mandatory: Contract is on; pass the host's contract lookup."
-        raise ValidationError([Problem(("type",), "contract_lookup_missing", message)])
+        return [Problem(("type",), "contract_lookup_missing", message)]
     if not contracts.has_contract(account):
         message = "A Customer needs a contract first (setting Mandatory: Contract)."
-        raise ValidationError([Problem(("type",), "contract_required", message)])
+        return [Problem(("type",), "contract_required", message)]
+    return []
 
 
 def change_type(
@@ -222,7 +224,9 @@ def change_type(
             blocking_status=account.status,
         )
     check_instant(at, on, account.type_since)
-    _check_contract(account, new_type, contracts, contract_required)
+    problems = contract_problems(account, new_type, contracts, contract_required)
+    if problems:
+        raise ValidationError(problems)
     event = TypeChanged(
         account_id=account.id,
         account_code=account.code,
