@@ -7,10 +7,13 @@ from datetime import date, datetime, timezone
 import attrs
 import pytest
 from _samples import record
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accountcore import Account, AccountStatus, AccountType, from_dict
-from accountcore.errors import ActionRefused
+from accountcore.errors import CODES, ActionRefused
 from accountcore.rights import (
+    CARD_FIELDS,
     AccountDefaults,
     CardLayout,
     FieldMode,
@@ -19,6 +22,7 @@ from accountcore.rights import (
     Principal,
     Settings,
 )
+from accountcore.testing import json_values
 from accountcore.validation import DirectoryEntry
 from accountcore.workflows import (
     change_status,
@@ -280,3 +284,27 @@ class TestDelete:
             delete_account(existing(), by=CONTROLLER, policy=Policy())
         assert refused(caught) == {("$", "right_denied")}
         assert caught.value.decisions[0].granting_roles == {"Customer manager"}
+
+
+class TestRobustness:
+    @settings(max_examples=300)
+    @given(json_values(), json_values())
+    def test_junk_never_escapes_as_another_error(self, data: object, edits: object) -> None:
+        """Arbitrary JSON as a record or as edits is refused with ActionRefused, never a crash."""
+        for call in (
+            lambda: create_account(data, by=NOBODY, policy=Policy(), on=ON),  # type: ignore[arg-type]
+            lambda: edit_fields(existing(), edits, by=NOBODY, policy=Policy()),  # type: ignore[arg-type]
+        ):
+            try:
+                call()
+            except ActionRefused as error:
+                assert all(p.code in CODES for p in error.problems)
+
+    @settings(max_examples=100)
+    @given(st.dictionaries(st.sampled_from([*sorted(CARD_FIELDS), "status", "x.y"]), json_values()))
+    def test_junk_edits_of_card_fields(self, edits: dict[str, object]) -> None:
+        """Arbitrary values for real card fields are accepted or refused cleanly."""
+        try:
+            edit_fields(existing(), edits, by=NOBODY, policy=Policy())
+        except ActionRefused as error:
+            assert all(p.code in CODES for p in error.problems)

@@ -131,9 +131,13 @@ def _with_defaults(data: Mapping[str, object], policy: Policy, on: date) -> dict
     defaults = attrs.asdict(policy.settings.defaults)
     marketing = record.get("marketing", {})
     if isinstance(marketing, Mapping) and any(v is not None for v in defaults.values()):
-        given = {k: v for k, v in marketing.items() if v is not None}
+        given = {k: v for k, v in marketing.items() if not _empty(v)}
         record["marketing"] = {**{k: v for k, v in defaults.items() if v is not None}, **given}
     return record
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _new_account_problems(account: Account, on: date) -> list[Problem]:
@@ -270,6 +274,9 @@ def edit_fields(
     .. versionadded:: 0.1
     """
     refusal = _Refusal()
+    if not isinstance(edits, Mapping):
+        refusal.problems.append(Problem((), "invalid_type", "Expected edits as {path: value}."))
+        refusal.raise_if_any()
     record = _apply_edits(account, edits, refusal)
     try:
         after = _keep_email_flags(account, from_dict(record))
