@@ -88,3 +88,38 @@ def lifecycle(account: Account) -> Account:
     _, type_event = change_type(moved, AccountType.RESELLER, on=date.today(), at=at)
     events: list[StatusChanged | TypeChanged] = [event, type_event]
     return replay(account, events, table=None)
+
+
+def rights_and_workflows(account: Account) -> Account:
+    from datetime import datetime, timezone
+
+    from accountcore import AccountStatus
+    from accountcore.errors import ActionRefused
+    from accountcore.rights import (
+        CardLayout,
+        ChangeStatus,
+        Decision,
+        FieldMode,
+        FieldRule,
+        Policy,
+        Principal,
+        Settings,
+        redact,
+    )
+    from accountcore.workflows import Outcome, change_status, edit_fields
+
+    layout = CardLayout.build({"marketing.size": FieldRule(mode=FieldMode.HIDDEN)})
+    policy = Policy(settings=Settings(type_select=False), layout=layout)
+    user = Principal(user_id="ann", roles={"Customer manager"}, clearance=10)
+    decision: Decision = policy.decide(user, ChangeStatus(AccountStatus.BLOCKED), account)
+    visible: JSONObject = redact(account, user, policy)
+    try:
+        outcome: Outcome = edit_fields(account, {"marketing.rating": 2}, by=user, policy=policy)
+    except ActionRefused as error:
+        denials: tuple[Decision, ...] = error.decisions
+        assert denials or not decision.allowed or not visible
+        return account
+    at = datetime.now(timezone.utc)
+    return change_status(
+        outcome.account, AccountStatus.BLOCKED, by=user, policy=policy, on=date.today(), at=at
+    ).account
