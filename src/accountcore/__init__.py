@@ -40,10 +40,10 @@ from .entities import (
 )
 from .errors import AccountCoreError, DefinitionError, Problem, ValidationError
 from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, CheckStrength, VATNumber
-from .validation import ValidationReport, check_account, validate
 
 if TYPE_CHECKING:
     from .serialization import from_dict, to_dict
+    from .validation import ValidationReport, check_account, validate
 
     __version__: str
 
@@ -83,9 +83,15 @@ __all__ = [
     "validate",
 ]
 
-# Serialization pulls in cattrs and builds converters; it loads on first use so that
+# Serialization (cattrs) and validation (the rule tables) load on first use, so that
 # `import accountcore` stays light.
-_LAZY = {"from_dict": "serialization", "to_dict": "serialization"}
+_LAZY = {
+    "from_dict": "serialization",
+    "to_dict": "serialization",
+    "check_account": "validation",
+    "validate": "validation",
+    "ValidationReport": "validation",
+}
 
 
 def __getattr__(name: str) -> object:
