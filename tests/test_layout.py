@@ -142,7 +142,7 @@ class TestCardLayoutBuild:
     )
     def test_refuses_buttons_that_are_not_buttons(self, buttons: object) -> None:
         """Hidden buttons must be Button members."""
-        with pytest.raises(DefinitionError, match="hidden_buttons must be a collection of Button members"):
+        with pytest.raises(DefinitionError, match="hidden_buttons must be a collection of Button"):
             CardLayout.build(hidden_buttons=buttons)  # type: ignore[arg-type]
 
 

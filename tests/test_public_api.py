@@ -60,11 +60,11 @@ PUBLIC = {
         "FunctionRight", "Maintain", "Merge", "Policy", "Principal", "Recode", "Role",
         "RunDeduplication", "Settings", "View", "can_see", "changed_fields", "edit_problems",
         "layout_problems", "redact", "require", "visible",
-    },  # fmt: skip
+    },
     "accountcore.workflows": {
         "Outcome", "change_status", "change_type", "create_account", "delete_account",
         "edit_fields",
-    },  # fmt: skip
+    },
     "accountcore.status": {
         "DEFAULT_ROWS",
         "ContractLookup",
