@@ -111,30 +111,35 @@ class Policy:
     type_rules: TypeChangeRules = attrs.field(factory=TypeChangeRules.default)
     layout: CardLayout = attrs.field(factory=CardLayout.default)
     _granting: Mapping[FunctionRight, frozenset[str]] = attrs.field(init=False, repr=False)
-    _decisions: Mapping[tuple[FunctionRight, str], Decision] = attrs.field(init=False, repr=False)
+    #: right -> "" (missing), "*" (held directly), "-" (roles not checked) or a role name
+    _decisions: Mapping[FunctionRight, Mapping[str, Decision]] = attrs.field(
+        init=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         granting = {
             right: frozenset(role.name for role in self.roles if right in role.rights)
             for right in FunctionRight
         }
-        decisions: dict[tuple[FunctionRight, str], Decision] = {}
-        for right, names in granting.items():
-            holders = frozenset(names)
-            decisions[(right, "")] = Decision(
-                False, "missing_right", right, holders, "denied.missing_right",
-                _params(right, roles=", ".join(sorted(names)) or "none"),
-            )  # fmt: skip
-            decisions[(right, "*")] = Decision(
-                True, "direct_right", right, holders, "allowed.direct", _params(right)
-            )
-            decisions[(right, "-")] = Decision(
-                True, "roles_not_checked", right, holders, "allowed.roles_not_checked"
-            )
-            for name in names:
-                decisions[(right, name)] = Decision(
+        decisions: dict[FunctionRight, Mapping[str, Decision]] = {}
+        for right, holders in granting.items():
+            by_key = {
+                "": Decision(
+                    False, "missing_right", right, holders, "denied.missing_right",
+                    _params(right, roles=", ".join(sorted(holders)) or "none"),
+                ),
+                "*": Decision(
+                    True, "direct_right", right, holders, "allowed.direct", _params(right)
+                ),
+                "-": Decision(
+                    True, "roles_not_checked", right, holders, "allowed.roles_not_checked"
+                ),
+            }  # fmt: skip
+            for name in holders:
+                by_key[name] = Decision(
                     True, "role", right, holders, "allowed.role", _params(right, role=name)
                 )
+            decisions[right] = MappingProxyType(by_key)
         object.__setattr__(self, "_granting", MappingProxyType(granting))
         object.__setattr__(self, "_decisions", MappingProxyType(decisions))
 
@@ -169,16 +174,17 @@ class Policy:
         return self._grant(principal, needed)
 
     def _grant(self, principal: Principal, right: FunctionRight) -> Decision:
-        decisions = self._decisions
+        by_key = self._decisions[right]
         if not self.settings.check_roles:
-            return decisions[(right, "-")]
+            return by_key["-"]
         if right in principal.rights:
-            return decisions[(right, "*")]
-        holding = self._granting[right] & principal.roles
-        if not holding:
-            return decisions[(right, "")]
+            return by_key["*"]
+        granting = self._granting[right]
+        if granting.isdisjoint(principal.roles):
+            return by_key[""]
+        holding = granting & principal.roles
         # The alphabetically first granting role, so the answer never depends on hashing.
-        return decisions[(right, next(iter(holding)) if len(holding) == 1 else min(holding))]
+        return by_key[next(iter(holding)) if len(holding) == 1 else min(holding)]
 
 
 def _create(policy: Policy, action: Create, account: Account | None) -> FunctionRight | Decision:
