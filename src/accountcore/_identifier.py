@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-_T = TypeVar("_T", bound="Identifier")
 
 
 class CheckStrength(enum.Enum):

@@ -204,7 +204,7 @@ def configure_converter(conv: cattrs.Converter, *, check_identifiers: bool = Tru
 
     .. versionadded:: 0.1
     """
-    for cls in (*_IDENTIFIERS, *_enums()):
+    for cls in (*_IDENTIFIERS, *_ENUMS):
         conv.register_structure_hook(cls, _base_hook(conv, cls, check_identifiers))
         conv.register_unstructure_hook(cls, _unstructure_hook(conv, cls))  # type: ignore[arg-type]
     for cls in _SECTIONS:
@@ -226,8 +226,7 @@ _IDENTIFIERS: tuple[type[Identifier], ...] = (
 )
 
 
-def _enums() -> tuple[type[enum.Enum], ...]:
-    return (AccountType, AccountStatus, GroupInvoice, FreeFieldKind)
+_ENUMS: tuple[type[enum.Enum], ...] = (AccountType, AccountStatus, GroupInvoice, FreeFieldKind)
 
 
 def make_converter(*, check_identifiers: bool = True) -> cattrs.Converter:

@@ -51,7 +51,6 @@ __all__ = [
 ]
 
 _DEFAULT_TABLE = TransitionTable.default()
-_DENIAL_CODES = {"field_hidden": "field_hidden", "field_read_only": "field_read_only"}
 
 
 @attrs.frozen
@@ -94,8 +93,7 @@ class _Refusal:
             self.allowed.append(decision)
             return
         self.denials.append(decision)
-        code = _DENIAL_CODES.get(decision.rule, "right_denied")
-        self.problems.append(Problem(path, code, decision.message))
+        self.problems.append(Problem(path, decision.problem_code, decision.message))
 
     def error(self, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
         self.problems += [problem.prefixed(prefix) for problem in error.problems]

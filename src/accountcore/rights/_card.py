@@ -21,8 +21,6 @@ _READERS: dict[str, Callable[[Account], object]] = {
     path: operator.attrgetter(path) for path in sorted(CARD_FIELDS)
 }
 _EMPTY_CONTACT = Contact()
-#: The layout rules whose denials keep their own problem code; any other denial is a right.
-_LAYOUT_RULES = frozenset({"field_hidden", "field_read_only"})
 #: Lifecycle fields in the order their problems are reported, with why they are not edited.
 _LIFECYCLE_REASONS: dict[str, str] = {
     "id": "The field id is the host's key and is never edited on the card.",
@@ -176,6 +174,5 @@ def edit_problems(
     for path in sorted(changed_fields(before, after) - _automatic_flags(before, after)):
         decision = policy.decide(principal, EditField(path), before)
         if not decision.allowed:
-            code = decision.rule if decision.rule in _LAYOUT_RULES else "right_denied"
-            problems.append(Problem(_STEPS[path], code, decision.message))
+            problems.append(Problem(_STEPS[path], decision.problem_code, decision.message))
     return problems

@@ -59,11 +59,23 @@ class Decision:
         return self.allowed
 
     @property
+    def problem_code(self) -> str:
+        """
+        The problem code a denial becomes: ``field_hidden``, ``field_read_only`` or
+        ``right_denied``.
+        """
+        return self.rule if self.rule in _LAYOUT_RULES else "right_denied"
+
+    @property
     def message(self) -> str:
         """
         The decision in one English sentence, rendered from its message id.
         """
         return MESSAGES[self.message_id].format(**dict(self.params))
+
+
+#: Denials by the card layout keep their own problem code; any other is a denied right.
+_LAYOUT_RULES = frozenset({"field_hidden", "field_read_only"})
 
 
 def _deny(rule: str, message_id: str, **params: object) -> Decision:

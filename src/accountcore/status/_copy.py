@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import attrs
 
 from ..entities import Account, AccountStatus, AccountType
 
+_V = TypeVar("_V")
 
-def _copier(value_field: str, since_field: str) -> Callable[[Account, object, date], Account]:
+
+def _copier(
+    value_field: str, since_field: str, value_type: type[_V]
+) -> Callable[[Account, _V, date], Account]:
     def argument(name: str) -> str:
         return {value_field: "value", since_field: "since"}.get(name, f"account.{name}")
 
@@ -23,19 +28,11 @@ def _copier(value_field: str, since_field: str) -> Callable[[Account, object, da
     arguments = ", ".join(f"{name}={argument(name)}" for name in names)
     namespace: dict[str, object] = {"Account": Account}
     exec(f"def copy(account, value, since):\n    return Account({arguments})\n", namespace)
-    copy: Callable[[Account, object, date], Account] = namespace["copy"]  # type: ignore[assignment]
+    copy: Callable[[Account, _V, date], Account] = namespace["copy"]  # type: ignore[assignment]
     return copy
 
 
-_with_status = _copier("status", "status_since")
-_with_type = _copier("type", "type_since")
-
-
-def with_status(account: Account, status: AccountStatus, since: date) -> Account:
-    """Return ``account`` with ``status`` since ``since``; every other field kept."""
-    return _with_status(account, status, since)
-
-
-def with_type(account: Account, account_type: AccountType, since: date) -> Account:
-    """Return ``account`` with ``account_type`` since ``since``; every other field kept."""
-    return _with_type(account, account_type, since)
+#: ``with_status(account, status, since)``: the account with a new status; all else kept.
+with_status = _copier("status", "status_since", AccountStatus)
+#: ``with_type(account, account_type, since)``: the account with a new type; all else kept.
+with_type = _copier("type", "type_since", AccountType)

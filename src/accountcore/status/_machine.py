@@ -8,7 +8,7 @@ import attrs
 
 from ..entities import Account, AccountStatus, AccountType
 from ..errors import InvalidTransition, Problem, ValidationError
-from ._copy import _with_status
+from ._copy import with_status
 from ._table import TransitionTable
 
 _DEFAULT = TransitionTable.default()
@@ -140,4 +140,4 @@ def transition(
         actor=actor,
         right=right,
     )
-    return _with_status(account, target, on), event
+    return with_status(account, target, on), event
