@@ -9,7 +9,14 @@ Every public function either succeeds or raises one of these; nothing else escap
     ├── InvalidTransition                              .account_type, .current, .target, .allowed
     ├── InvalidTypeChange                              .current, .target, .allowed, .blocking_status
     ├── RightDenied                                    .decision (a denied rights.Decision)
-    └── DefinitionError                                malformed policy or table (a host bug)
+    ├── DefinitionError                                malformed policy or table (a host bug)
+    └── SyncError                                      the accounting system or its adapter failed
+        ├── ConflictError                              the remote record changed under us
+        ├── NotFoundError                              the remote record does not exist
+        ├── RemoteUnavailableError                     .maybe_applied: the call may have landed
+        │   └── RateLimitedError                       .retry_after, .scope
+        ├── UnsupportedOperationError                  the adapter cannot do this (say, a big batch)
+        └── AdapterError                               the adapter broke the port's contract
 
 A `Problem` names where (``path``), what (``code``, stable snake_case) and why (``message``,
 one English sentence). Messages never echo a full IBAN or tax number.
@@ -25,6 +32,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from .entities import AccountStatus, AccountType
     from .rights import Decision
 
@@ -32,11 +41,18 @@ __all__ = [
     "CODES",
     "AccountCoreError",
     "ActionRefused",
+    "AdapterError",
+    "ConflictError",
     "DefinitionError",
     "InvalidTransition",
     "InvalidTypeChange",
+    "NotFoundError",
     "Problem",
+    "RateLimitedError",
+    "RemoteUnavailableError",
     "RightDenied",
+    "SyncError",
+    "UnsupportedOperationError",
     "ValidationError",
 ]
 
@@ -81,6 +97,17 @@ CODES: dict[str, str] = {
     "field_hidden": "The card layout hides this field, so it cannot be edited.",
     "invalid_transition": "The status table does not allow this move for the account's type.",
     "invalid_type_change": "The type-change rules forbid this change, or the status blocks it.",
+    "unknown_time_zone": "The time zone is not an IANA zone name such as Europe/Amsterdam.",
+    "invalid_time": "The text is not a 24-hour wall-clock time HH:MM.",
+    "seq_not_increasing": "A change's sequence number is not above the account's previous one.",
+    "duplicate_change": "A change with this id is already in the outbox.",
+    "snapshot_mismatch": "The snapshot belongs to another account, or is missing or misplaced.",
+    "remote_missing": "The linked remote record no longer exists in the accounting system.",
+    "account_key_taken": "The accounting system already holds a record with this account key.",
+    "not_found": "The accounting system has no record with this external id.",
+    "max_attempts": "The change failed on every attempt the sync policy allows.",
+    "conflict_kept_remote": "A conflict was resolved by keeping the remote record as it is.",
+    "rejected": "The accounting system rejected the change; it will not be retried.",
 }
 
 
@@ -258,3 +285,93 @@ class DefinitionError(AccountCoreError):
 
     .. versionadded:: 0.1
     """
+
+
+class SyncError(AccountCoreError):
+    """
+    Base class of the errors an accounting-system adapter, an outbox or a sync driver raises.
+
+    Adapters may raise only `SyncError` subclasses; one failed item of a batch is an outcome
+    value, not an error, so an exception always means the whole call failed.
+
+    .. versionadded:: 0.1
+    """
+
+
+class ConflictError(SyncError):
+    """
+    Raise when the remote record or an outbox entry changed since it was read.
+
+    .. versionadded:: 0.1
+    """
+
+
+class NotFoundError(SyncError):
+    """
+    Raise when a remote record does not exist.
+
+    .. versionadded:: 0.1
+    """
+
+
+class RemoteUnavailableError(SyncError):
+    """
+    Raise when the accounting system cannot be reached or failed the whole call.
+
+    Attributes:
+        maybe_applied: whether the call may have been applied before it failed (a timeout
+            after the request was sent, a crash in the middle of a batch). Defaults to true,
+            the safe assumption.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, message: str, *, maybe_applied: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_applied = maybe_applied
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), self.__dict__))
+
+
+class RateLimitedError(RemoteUnavailableError):
+    """
+    Raise when the accounting system refused the whole call for a rate limit (HTTP 429).
+
+    Attributes:
+        retry_after: how long the system asked us to wait, if it said.
+        scope: which limit was hit, a `accountcore.sync.LimitScope` name such as ``"minute"``.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: timedelta | None = None, scope: str = "minute"
+    ) -> None:
+        super().__init__(message, maybe_applied=False)
+        self.retry_after = retry_after
+        self.scope = scope
+
+
+class UnsupportedOperationError(SyncError):
+    """
+    Raise when an adapter is asked for something it cannot do, such as a batch above its limit.
+
+    .. versionadded:: 0.1
+    """
+
+
+class AdapterError(SyncError):
+    """
+    Raise when an adapter breaks the port's contract: the wrong number of outcomes, or an
+    exception that is not a `SyncError`. The original exception is the ``__cause__``.
+
+    .. versionadded:: 0.1
+    """
+
+
+def _rebuild(cls: type[SyncError], message: str, state: dict[str, object]) -> SyncError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error

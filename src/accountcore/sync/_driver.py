@@ -1,0 +1,238 @@
+"""
+The two drivers: run the engine against an accounting system and an outbox, plainly or
+with asyncio. They are the only place where a default clock, sleep and random source live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random as _random
+import time
+from collections.abc import Awaitable, Callable, Collection, Generator
+from datetime import datetime, timedelta, timezone
+
+from ..errors import NotFoundError, Problem, ValidationError
+from ._policy import DEFAULT_POLICY, RandomSource, Resolution, SyncPolicy
+from ._ports import AccountingSystem, AsyncAccountingSystem, Outbox
+from ._runner import Call, FindCall, RunReport, run
+from ._schedule import Schedule
+from ._settle import expedite, resolve_conflict
+
+__all__ = ["AsyncSyncDriver", "SyncDriver"]
+
+_IDLE = timedelta(minutes=1)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _checked_now(now: datetime | None, clock: Callable[[], datetime]) -> datetime:
+    value = clock() if now is None else now
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValidationError([Problem(("now",), "naive_datetime", "now needs a time zone.")])
+    return value
+
+
+class _Base:
+    def __init__(
+        self,
+        outbox: Outbox,
+        *,
+        schedule: Schedule,
+        policy: SyncPolicy,
+        clock: Callable[[], datetime] | None,
+        random: RandomSource | None,
+    ) -> None:
+        self.outbox = outbox
+        self.schedule = schedule
+        self.policy = policy
+        self.clock = clock or _utc_now
+        self.random = random or _random.Random().random
+
+    def _expedite(self, account_keys: Collection[str], now: datetime) -> None:
+        record = expedite(self.outbox.pending(), account_keys, now=now)
+        if record:
+            self.outbox.record(record)
+
+    def resolve(
+        self, change_id: str, resolution: Resolution, *, now: datetime | None = None
+    ) -> None:
+        """
+        Resolve the parked conflict of ``change_id`` (see `resolve_conflict`).
+
+        Raises:
+            NotFoundError: no open entry has that change id.
+            ValidationError: the entry is not parked.
+        """
+        at = _checked_now(now, self.clock)
+        entry = next((e for e in self.outbox.pending() if e.change.change_id == change_id), None)
+        if entry is None:
+            raise NotFoundError(f"no open outbox entry has change id {change_id!r}")
+        link = self.outbox.links([entry.change.account_key]).get(entry.change.account_key)
+        self.outbox.record(resolve_conflict(entry, resolution, link, now=at))
+
+    def _pause_for(self, report: RunReport, now: datetime, idle: timedelta) -> float:
+        wake = report.wake_at
+        wait = idle if wake is None else min(max(wake - now, timedelta(0)), idle)
+        return wait.total_seconds()
+
+
+class SyncDriver(_Base):
+    """
+    Run sync against an `AccountingSystem` and an `Outbox`, in the calling thread.
+
+    Args:
+        system: the adapter.
+        outbox: the host's outbox.
+        schedule: the system schedule.
+        policy: the sync policy.
+        clock: returns the current aware time; defaults to the system clock, in UTC.
+        sleep: sleeps for seconds; defaults to `time.sleep`.
+        random: floats in ``[0, 1)`` for the jitter; defaults to a fresh `random.Random`.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        system: AccountingSystem,
+        outbox: Outbox,
+        *,
+        schedule: Schedule,
+        policy: SyncPolicy = DEFAULT_POLICY,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        random: RandomSource | None = None,
+    ) -> None:
+        super().__init__(outbox, schedule=schedule, policy=policy, clock=clock, random=random)
+        self.system = system
+        self.sleep = sleep or time.sleep
+
+    def run_due(self, *, now: datetime | None = None) -> RunReport:
+        """
+        Send everything due at ``now`` (default: the clock); return what happened.
+        """
+        at = _checked_now(now, self.clock)
+        steps = run(
+            self.outbox,
+            self.system.capabilities,
+            now=at,
+            schedule=self.schedule,
+            policy=self.policy,
+            random=self.random,
+        )
+        return self._drive(steps)
+
+    def push_now(self, account_keys: Collection[str], *, now: datetime | None = None) -> RunReport:
+        """
+        Push these accounts' queued changes now instead of at the next schedule run.
+        """
+        at = _checked_now(now, self.clock)
+        self._expedite(account_keys, at)
+        return self.run_due(now=at)
+
+    def run_forever(self, *, stop: Callable[[], bool], idle: timedelta = _IDLE) -> None:
+        """
+        Run, sleep until something is due (at most ``idle``), and again, until ``stop()``.
+        """
+        while not stop():
+            now = _checked_now(None, self.clock)
+            report = self.run_due(now=now)
+            self.sleep(self._pause_for(report, now, idle))
+
+    def _drive(self, steps: Generator[Call, object, RunReport]) -> RunReport:
+        system = self.system
+        try:
+            call = next(steps)
+            while True:
+                try:
+                    if isinstance(call, FindCall):
+                        result: object = system.find_by_account_keys(call.account_keys)
+                    else:
+                        result = system.push(call.items)
+                except Exception as error:  # the runner decides what an error means
+                    call = steps.throw(error)
+                else:
+                    call = steps.send(result)
+        except StopIteration as stop:
+            report: RunReport = stop.value
+            return report
+
+
+class AsyncSyncDriver(_Base):
+    """
+    Run sync against an `AsyncAccountingSystem` and an `Outbox`, with asyncio.
+
+    The same engine and the same run as `SyncDriver`; only the calls to the accounting
+    system and the sleep are awaited.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        system: AsyncAccountingSystem,
+        outbox: Outbox,
+        *,
+        schedule: Schedule,
+        policy: SyncPolicy = DEFAULT_POLICY,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        random: RandomSource | None = None,
+    ) -> None:
+        super().__init__(outbox, schedule=schedule, policy=policy, clock=clock, random=random)
+        self.system = system
+        self.sleep = sleep or asyncio.sleep
+
+    async def run_due(self, *, now: datetime | None = None) -> RunReport:
+        """
+        Send everything due at ``now`` (default: the clock); return what happened.
+        """
+        at = _checked_now(now, self.clock)
+        steps = run(
+            self.outbox,
+            self.system.capabilities,
+            now=at,
+            schedule=self.schedule,
+            policy=self.policy,
+            random=self.random,
+        )
+        return await self._drive(steps)
+
+    async def push_now(
+        self, account_keys: Collection[str], *, now: datetime | None = None
+    ) -> RunReport:
+        """
+        Push these accounts' queued changes now instead of at the next schedule run.
+        """
+        at = _checked_now(now, self.clock)
+        self._expedite(account_keys, at)
+        return await self.run_due(now=at)
+
+    async def run_forever(self, *, stop: Callable[[], bool], idle: timedelta = _IDLE) -> None:
+        """
+        Run, sleep until something is due (at most ``idle``), and again, until ``stop()``.
+        """
+        while not stop():
+            now = _checked_now(None, self.clock)
+            report = await self.run_due(now=now)
+            await self.sleep(self._pause_for(report, now, idle))
+
+    async def _drive(self, steps: Generator[Call, object, RunReport]) -> RunReport:
+        system = self.system
+        try:
+            call = next(steps)
+            while True:
+                try:
+                    if isinstance(call, FindCall):
+                        result: object = await system.find_by_account_keys(call.account_keys)
+                    else:
+                        result = await system.push(call.items)
+                except Exception as error:  # the runner decides what an error means
+                    call = steps.throw(error)
+                else:
+                    call = steps.send(result)
+        except StopIteration as stop:
+            report: RunReport = stop.value
+            return report

@@ -1,0 +1,447 @@
+"""
+The values that cross the accounting-system port: changes, push items, outcomes, links.
+
+Everything here is a frozen attrs value. Constructors guard invariants and raise one
+`ValidationError` listing every broken rule, with field paths.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+import attrs
+
+from ..entities import Account
+from ..errors import Problem, ValidationError
+
+__all__ = [
+    "Capabilities",
+    "Change",
+    "ChangeKind",
+    "CustomerClass",
+    "LimitScope",
+    "Link",
+    "Lookup",
+    "OutcomeStatus",
+    "Posting",
+    "PushItem",
+    "PushOperation",
+    "PushOutcome",
+    "RateLimit",
+    "RemoteAccount",
+]
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def _aware(value: object, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, datetime):
+        problems.append(Problem((path,), "invalid_type", f"{path} must be a datetime."))
+    elif value.tzinfo is None or value.utcoffset() is None:
+        problems.append(Problem((path,), "naive_datetime", f"{path} has no time zone."))
+
+
+def _text(value: object, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, str):
+        problems.append(Problem((path,), "invalid_type", f"{path} must be text."))
+    elif not value.strip():
+        problems.append(Problem((path,), "required", f"{path} is blank."))
+
+
+class ChangeKind(enum.Enum):
+    """
+    What a queued change asks for. Archiving is an update with an inactive status; there is
+    no delete.
+
+    .. versionadded:: 0.1
+    """
+
+    CREATE = "create"
+    UPDATE = "update"
+    LINK = "link"
+    UNLINK = "unlink"
+
+
+class Posting(enum.Enum):
+    """
+    Where a customer class posts invoices: to the customer's own remote record, or to one
+    shared generic customer (then the customer gets no remote record of its own).
+
+    .. versionadded:: 0.1
+    """
+
+    ACCOUNT = "account"
+    GENERIC = "generic"
+
+
+@attrs.frozen(kw_only=True)
+class CustomerClass:
+    """
+    A Synkd customer class, as far as sync needs it.
+
+    Args:
+        code: the class's code.
+        posting: `Posting.ACCOUNT` (a remote record per customer) or `Posting.GENERIC`.
+        generic_external_id: the shared remote customer; required for, and only for, generic.
+
+    .. versionadded:: 0.1
+    """
+
+    code: str
+    posting: Posting = Posting.ACCOUNT
+    generic_external_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        _text(self.code, "code", problems)
+        generic = self.posting is Posting.GENERIC
+        if generic != (self.generic_external_id is not None):
+            problems.append(
+                Problem(
+                    ("generic_external_id",),
+                    "required" if generic else "invalid_choice",
+                    "A generic class needs a generic external id; an account class has none.",
+                )
+            )
+        _raise_if(problems)
+
+
+#: The class used when a host does not name one: every customer gets its own remote record.
+ACCOUNT_CLASS = CustomerClass(code="ACCOUNT")
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """
+    One saved state of an account customer, queued for the accounting system.
+
+    The host appends a change to its outbox in the same transaction as the save. ``seq`` is
+    the account's own counter and the only order sync uses; ``snapshot`` is the whole account
+    (never a diff), so a newer change can stand in for older ones nobody has sent yet.
+
+    Args:
+        change_id: unique and stable; it becomes the idempotency key of every attempt.
+        account_key: our key of the account (``snapshot.id`` when there is a snapshot).
+        seq: the account's sequence number; strictly increasing per account.
+        kind: create, update, link or unlink.
+        saved_at: when the host saved it (aware); decides which schedule run picks it up.
+        customer_class: the account's customer class at the time of the save.
+        snapshot: the account; required for create and update.
+        external_id: the remote record to link to; required for, and only for, link.
+
+    Raises:
+        ValidationError: every broken rule, with its field path.
+
+    .. versionadded:: 0.1
+    """
+
+    change_id: str
+    account_key: str
+    seq: int
+    kind: ChangeKind
+    saved_at: datetime
+    customer_class: CustomerClass = ACCOUNT_CLASS
+    snapshot: Account | None = attrs.field(default=None, repr=False)
+    external_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        _text(self.change_id, "change_id", problems)
+        _text(self.account_key, "account_key", problems)
+        if isinstance(self.seq, bool) or not isinstance(self.seq, int) or self.seq < 0:
+            problems.append(Problem(("seq",), "out_of_range", "seq must be an integer >= 0."))
+        _aware(self.saved_at, "saved_at", problems)
+        needs_snapshot = self.kind in (ChangeKind.CREATE, ChangeKind.UPDATE)
+        snapshot = self.snapshot
+        if needs_snapshot and (snapshot is None or snapshot.id != self.account_key):
+            problems.append(
+                Problem(
+                    ("snapshot",),
+                    "snapshot_mismatch",
+                    "A create or update needs the account's snapshot, with id == account_key.",
+                )
+            )
+        if (self.kind is ChangeKind.LINK) != (self.external_id is not None):
+            problems.append(
+                Problem(("external_id",), "required", "A link, and only a link, names its record.")
+            )
+        _raise_if(problems)
+
+
+class PushOperation(enum.Enum):
+    """
+    What the adapter must do with one item. The engine picks it: a create of an account that
+    is already linked goes out as an update, and so on.
+
+    .. versionadded:: 0.1
+    """
+
+    CREATE = "create"
+    UPDATE = "update"
+    LINK = "link"
+    UNLINK = "unlink"
+
+
+@attrs.frozen(kw_only=True)
+class PushItem:
+    """
+    One item of a batch the engine hands to `AccountingSystem.push`.
+
+    Args:
+        operation: what to do.
+        change: the change being sent; its snapshot is the state to write.
+        idempotency_key: the same for every attempt of this change.
+        attempt: 1 for the first attempt.
+        external_id: the remote record (update, link, unlink).
+        base_version: the remote version the update is based on; a system with conditional
+            updates answers `OutcomeStatus.CONFLICT` when the record has moved on.
+
+    .. versionadded:: 0.1
+    """
+
+    operation: PushOperation
+    change: Change
+    idempotency_key: str
+    attempt: int = 1
+    external_id: str | None = None
+    base_version: str | None = None
+
+    @property
+    def account_key(self) -> str:
+        """
+        Return the account key of the change.
+        """
+        return self.change.account_key
+
+
+class OutcomeStatus(enum.Enum):
+    """
+    The result of one push item.
+
+    .. versionadded:: 0.1
+    """
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    RETRYABLE = "retryable"
+    RATE_LIMITED = "rate_limited"
+    REJECTED = "rejected"
+
+
+class LimitScope(enum.Enum):
+    """
+    Which rate limit an accounting system said we hit.
+
+    .. versionadded:: 0.1
+    """
+
+    CONCURRENCY = "concurrency"
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+
+
+@attrs.frozen(kw_only=True)
+class PushOutcome:
+    """
+    What happened to one push item. Build one with the classmethods.
+
+    Args:
+        status: the kind of result.
+        external_id: the remote record (applied and duplicate).
+        version: the remote version after the write, or the current one on a conflict.
+        maybe_applied: for retryable: the write may have landed (a lost response).
+        retry_after: for rate limited: how long the system asked us to wait.
+        scope: for rate limited: which limit.
+        code: a stable snake_case reason (rejected and retryable).
+        message: one English sentence; never a full tax number or IBAN.
+
+    .. versionadded:: 0.1
+    """
+
+    status: OutcomeStatus
+    external_id: str | None = None
+    version: str | None = None
+    maybe_applied: bool = False
+    retry_after: timedelta | None = None
+    scope: LimitScope | None = None
+    code: str | None = None
+    message: str = ""
+
+    @classmethod
+    def applied(cls, external_id: str, version: str | None = None) -> PushOutcome:
+        """
+        Report that the item was written.
+        """
+        return cls(status=OutcomeStatus.APPLIED, external_id=external_id, version=version)
+
+    @classmethod
+    def duplicate(cls, external_id: str, version: str | None = None) -> PushOutcome:
+        """
+        Report that the idempotency key was seen before; give the first result's record.
+        """
+        return cls(status=OutcomeStatus.DUPLICATE, external_id=external_id, version=version)
+
+    @classmethod
+    def conflict(cls, version: str | None = None, message: str = "") -> PushOutcome:
+        """
+        Report that the record's version is not the item's base version.
+        """
+        return cls(status=OutcomeStatus.CONFLICT, version=version, message=message)
+
+    @classmethod
+    def retryable(
+        cls, *, maybe_applied: bool, code: str = "unavailable", message: str = ""
+    ) -> PushOutcome:
+        """
+        Report a transient failure; say whether the write may have landed.
+        """
+        return cls(
+            status=OutcomeStatus.RETRYABLE, maybe_applied=maybe_applied, code=code, message=message
+        )
+
+    @classmethod
+    def rate_limited(cls, scope: LimitScope, retry_after: timedelta | None = None) -> PushOutcome:
+        """
+        Report that a rate limit refused the item (nothing was written).
+        """
+        return cls(status=OutcomeStatus.RATE_LIMITED, scope=scope, retry_after=retry_after)
+
+    @classmethod
+    def rejected(cls, code: str, message: str = "") -> PushOutcome:
+        """
+        Report a permanent refusal (validation, a missing record); it is never retried.
+        """
+        return cls(status=OutcomeStatus.REJECTED, code=code, message=message)
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        status = self.status
+        if status in (OutcomeStatus.APPLIED, OutcomeStatus.DUPLICATE) and not self.external_id:
+            problems.append(Problem(("external_id",), "required", "A write names its record."))
+        if status is OutcomeStatus.RATE_LIMITED and self.scope is None:
+            problems.append(Problem(("scope",), "required", "A rate limit names its scope."))
+        if self.retry_after is not None and self.retry_after < timedelta(0):
+            problems.append(Problem(("retry_after",), "out_of_range", "retry_after is negative."))
+        if status is OutcomeStatus.REJECTED and not self.code:
+            problems.append(Problem(("code",), "required", "A rejection gives its code."))
+        if self.maybe_applied and status is not OutcomeStatus.RETRYABLE:
+            problems.append(
+                Problem(("maybe_applied",), "invalid_choice", "Only a retryable may have landed.")
+            )
+        _raise_if(problems)
+
+
+@attrs.frozen(kw_only=True)
+class RemoteAccount:
+    """
+    A customer record as the accounting system holds it.
+
+    Args:
+        external_id: the system's id of the record.
+        account_key: our account key stored on the record, if any.
+        snapshot: the record read back as an account.
+        version: the record's version token (opaque), if the system has one.
+        modified_at: when the record last changed (aware, UTC).
+
+    .. versionadded:: 0.1
+    """
+
+    external_id: str
+    account_key: str | None
+    snapshot: Account = attrs.field(repr=False)
+    version: str | None
+    modified_at: datetime
+
+
+class Lookup(enum.Enum):
+    """
+    Why the engine must read the remote record before it writes again.
+
+    ``VERIFY``: an earlier write may have landed; find out before re-creating or re-updating.
+    ``REBASE``: take the remote version as the new base (a conflict resolved in our favour,
+    or one resolved in the remote's favour before the next change).
+
+    .. versionadded:: 0.1
+    """
+
+    VERIFY = "verify"
+    REBASE = "rebase"
+
+
+@attrs.frozen(kw_only=True)
+class Link:
+    """
+    What the outbox knows about an account's own remote record.
+
+    Args:
+        account_key: our key.
+        external_id: the remote record, or ``None`` when none is known yet.
+        version: the remote version last seen.
+        lookup: set when the next write must first read the record (see `Lookup`).
+
+    .. versionadded:: 0.1
+    """
+
+    account_key: str
+    external_id: str | None = None
+    version: str | None = None
+    lookup: Lookup | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RateLimit:
+    """
+    A limit the accounting system advertises: at most ``calls`` calls in any window ``per``.
+
+    .. versionadded:: 0.1
+    """
+
+    calls: int
+    per: timedelta
+    scope: LimitScope = LimitScope.MINUTE
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        if not isinstance(self.calls, int) or isinstance(self.calls, bool) or self.calls < 1:
+            problems.append(Problem(("calls",), "out_of_range", "calls must be at least 1."))
+        if not isinstance(self.per, timedelta) or self.per <= timedelta(0):
+            problems.append(Problem(("per",), "out_of_range", "per must be a positive duration."))
+        _raise_if(problems)
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """
+    What an adapter declares about its accounting system; the engine and the kit read it.
+
+    Args:
+        max_batch: the most items one push may carry.
+        idempotency_keys: whether the system honours idempotency keys.
+        idempotency_window: how long it remembers them, if known.
+        conditional_update: whether an update with a stale base version is refused.
+        rate_limits: the advertised limits; the engine never exceeds them.
+
+    .. versionadded:: 0.1
+    """
+
+    max_batch: int = 1
+    idempotency_keys: bool = False
+    idempotency_window: timedelta | None = None
+    conditional_update: bool = False
+    rate_limits: tuple[RateLimit, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            isinstance(self.max_batch, bool)
+            or not isinstance(self.max_batch, int)
+            or (self.max_batch < 1)
+        ):
+            raise ValidationError(
+                [Problem(("max_batch",), "out_of_range", "max_batch must be at least 1.")]
+            )

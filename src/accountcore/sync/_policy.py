@@ -1,0 +1,204 @@
+"""
+The sync policy (attempts, backoff, leases, conflicts), backoff with full jitter, and the
+rate budget: pure functions of their arguments.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_right
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
+
+from ..errors import Problem, ValidationError
+from ._model import LimitScope, RateLimit
+from ._ports import TenantState
+
+__all__ = [
+    "ConflictRule",
+    "RandomSource",
+    "Resolution",
+    "SyncPolicy",
+    "backoff",
+    "calls_available",
+    "charge",
+    "pause",
+]
+
+#: A source of floats in ``[0, 1)``, such as ``random.Random(seed).random``.
+RandomSource = Callable[[], float]
+
+_DEFAULT_PAUSE = {
+    LimitScope.CONCURRENCY: timedelta(seconds=1),
+    LimitScope.MINUTE: timedelta(minutes=1),
+    LimitScope.HOUR: timedelta(hours=1),
+    LimitScope.DAY: timedelta(days=1),
+}
+
+
+class ConflictRule(enum.Enum):
+    """
+    What the engine does when the remote record changed under an update.
+
+    ``PARK`` (the default: this is financial master data) holds the change, and the account's
+    newer changes, until the host resolves it. ``LOCAL_WINS`` re-reads the remote version and
+    writes again.
+
+    .. versionadded:: 0.1
+    """
+
+    PARK = "park"
+    LOCAL_WINS = "local_wins"
+
+
+class Resolution(enum.Enum):
+    """
+    How the host resolves a parked conflict.
+
+    .. versionadded:: 0.1
+    """
+
+    KEEP_LOCAL = "keep_local"
+    KEEP_REMOTE = "keep_remote"
+
+
+def _positive(value: object, name: str, problems: list[Problem]) -> None:
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        problems.append(Problem((name,), "out_of_range", f"{name} must be a positive duration."))
+
+
+@attrs.frozen(kw_only=True)
+class SyncPolicy:
+    """
+    How hard and how often the engine tries.
+
+    Args:
+        max_attempts: counted attempts before a change is dead-lettered (rate-limited
+            attempts do not count).
+        backoff_base: the first retry waits up to this long.
+        backoff_cap: no retry waits longer.
+        lease: how long an attempt may stay unrecorded before it counts as crashed.
+        on_conflict: see `ConflictRule`.
+
+    .. versionadded:: 0.1
+    """
+
+    max_attempts: int = 8
+    backoff_base: timedelta = timedelta(seconds=30)
+    backoff_cap: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(minutes=5)
+    on_conflict: ConflictRule = ConflictRule.PARK
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        attempts = self.max_attempts
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            problems.append(
+                Problem(("max_attempts",), "out_of_range", "Allow one attempt or more.")
+            )
+        for name in ("backoff_base", "backoff_cap", "lease"):
+            _positive(getattr(self, name), name, problems)
+        if problems:
+            raise ValidationError(problems)
+
+
+#: The policy used when none is given.
+DEFAULT_POLICY = SyncPolicy()
+
+
+def backoff(attempt: int, draw: float, *, base: timedelta, cap: timedelta) -> timedelta:
+    """
+    Return the wait before the next attempt: full jitter, ``draw * min(cap, base * 2**(n-1))``.
+
+    Args:
+        attempt: attempts made so far (1 after the first failure).
+        draw: a float in ``[0, 1)`` from the caller's random source.
+        base: the ceiling after the first failure.
+        cap: the ceiling for every attempt.
+
+    Returns:
+        A duration in ``[0, cap]`` (rounded to microseconds); the ceiling doubles per attempt.
+
+    .. versionadded:: 0.1
+    """
+    exponent = max(attempt - 1, 0)
+    # Compare before multiplying: base * 2**exponent overflows timedelta for large attempts.
+    ceiling = cap if exponent >= 64 or base * 1 >= cap / (1 << exponent) else base * (1 << exponent)
+    return ceiling * min(max(draw, 0.0), 1.0)
+
+
+def default_pause(scope: LimitScope) -> timedelta:
+    """
+    Return how long to pause after a rate limit that gave no ``Retry-After``.
+    """
+    return _DEFAULT_PAUSE[scope]
+
+
+def _used(calls: tuple[datetime, ...], limit: RateLimit, now: datetime) -> tuple[int, int]:
+    start = bisect_right(calls, now - limit.per)
+    return len(calls) - start, start
+
+
+def calls_available(
+    tenant: TenantState, limits: tuple[RateLimit, ...], now: datetime
+) -> int | None:
+    """
+    Return how many calls the tenant may make at ``now`` (``None``: no limit applies).
+
+    .. versionadded:: 0.1
+    """
+    if tenant.paused_until is not None and now < tenant.paused_until:
+        return 0
+    available: int | None = None
+    for limit in limits:
+        used, _ = _used(tenant.calls, limit, now)
+        left = max(limit.calls - used, 0)
+        available = left if available is None else min(available, left)
+    return available
+
+
+def budget_frees_at(
+    tenant: TenantState, limits: tuple[RateLimit, ...], now: datetime
+) -> datetime | None:
+    """
+    Return when a call becomes possible again, or ``None`` if one is possible now.
+    """
+    if tenant.paused_until is not None and now < tenant.paused_until:
+        return tenant.paused_until
+    frees: datetime | None = None
+    for limit in limits:
+        used, start = _used(tenant.calls, limit, now)
+        if used >= limit.calls:
+            at = tenant.calls[start + used - limit.calls] + limit.per
+            frees = at if frees is None else max(frees, at)
+    return frees
+
+
+def charge(tenant: TenantState, limits: tuple[RateLimit, ...], now: datetime) -> TenantState:
+    """
+    Return the tenant state with one call made at ``now``; calls older than every window go.
+
+    .. versionadded:: 0.1
+    """
+    if not limits:
+        return tenant
+    horizon = now - max(limit.per for limit in limits)
+    calls = tenant.calls
+    kept = calls[bisect_right(calls, horizon) :] if calls and calls[0] <= horizon else calls
+    if kept and kept[-1] > now:
+        return attrs.evolve(tenant, calls=tuple(sorted((*kept, now))))
+    return attrs.evolve(tenant, calls=(*kept, now))
+
+
+def pause(tenant: TenantState, until: datetime) -> TenantState:
+    """
+    Return the tenant state paused until ``until`` (a pause never shortens).
+
+    .. versionadded:: 0.1
+    """
+    current = tenant.paused_until
+    if current is not None and current >= until:
+        return tenant
+    return attrs.evolve(tenant, paused_until=until)

@@ -1,0 +1,297 @@
+"""
+The two ports the host implements (`AccountingSystem`, `Outbox`) and the outbox's values.
+
+The outbox lives in the host's database. The engine reads it (`Outbox.pending`, `links`,
+`tenant`) and writes back one `Record` at a time; the host applies a record atomically.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from ._model import Capabilities, Change, Link, Lookup, PushItem, PushOutcome, RemoteAccount
+
+__all__ = [
+    "AccountingSystem",
+    "AsyncAccountingSystem",
+    "Closed",
+    "Disposition",
+    "Entry",
+    "EntryState",
+    "Outbox",
+    "Record",
+    "Supersede",
+    "TenantState",
+]
+
+
+class EntryState(enum.Enum):
+    """
+    Where an open outbox entry stands.
+
+    ``QUEUED``: never sent. ``IN_FLIGHT``: an attempt began and its result is not recorded
+    (after a crash it counts as "may have landed" once its lease ends). ``WAITING``: sent,
+    waiting for a retry. ``PARKED``: a conflict waits for a decision; it holds back the
+    account's newer changes.
+
+    .. versionadded:: 0.1
+    """
+
+    QUEUED = "queued"
+    IN_FLIGHT = "in_flight"
+    WAITING = "waiting"
+    PARKED = "parked"
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """
+    One open change in the outbox, with its delivery state.
+
+    Args:
+        change: the change.
+        state: see `EntryState`.
+        attempts: attempts counted so far (a rate-limited attempt is not counted).
+        not_before: for queued: pushed now at this time (else the schedule decides); for
+            waiting and in flight: the earliest next attempt.
+        lookup: the remote record must be read before the next attempt (see `Lookup`).
+        last_outcome: the outcome of the last attempt, if any.
+
+    .. versionadded:: 0.1
+    """
+
+    change: Change
+    state: EntryState = EntryState.QUEUED
+    attempts: int = 0
+    not_before: datetime | None = None
+    lookup: Lookup | None = None
+    last_outcome: PushOutcome | None = None
+
+    @property
+    def change_id(self) -> str:
+        """
+        Return the change's id.
+        """
+        return self.change.change_id
+
+    @property
+    def account_key(self) -> str:
+        """
+        Return the change's account key.
+        """
+        return self.change.account_key
+
+    @property
+    def sent(self) -> bool:
+        """
+        Tell whether the change was ever sent; then it is pinned: sent again as it is.
+        """
+        return self.state is not EntryState.QUEUED
+
+
+class Disposition(enum.Enum):
+    """
+    How an entry left the outbox.
+
+    .. versionadded:: 0.1
+    """
+
+    APPLIED = "applied"
+    SUPERSEDED = "superseded"
+    DEAD_LETTERED = "dead_lettered"
+
+
+@attrs.frozen(kw_only=True)
+class Closed:
+    """
+    An entry leaves the outbox.
+
+    Args:
+        change_id: the entry.
+        account_key: its account.
+        disposition: applied, superseded or dead-lettered.
+        at: when.
+        code: why, for a dead letter (``max_attempts``, ``rejected``, ...).
+        outcome: the deciding outcome, if one came from the accounting system.
+        local: applied without a call (a generic-class customer, an unlink of nothing).
+
+    .. versionadded:: 0.1
+    """
+
+    change_id: str
+    account_key: str
+    disposition: Disposition
+    at: datetime
+    code: str | None = None
+    outcome: PushOutcome | None = None
+    local: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Supersede:
+    """
+    Close the never-sent entries of one account with ``first_seq <= seq < last_seq``: the
+    entry with ``last_seq`` (``by``) carries a newer full snapshot and goes in their place.
+
+    .. versionadded:: 0.1
+    """
+
+    account_key: str
+    first_seq: int
+    last_seq: int
+    by: str
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class TenantState:
+    """
+    Per accounting-system tenant: a pause after a rate limit, and the recent calls that the
+    engine counts against the advertised limits.
+
+    .. versionadded:: 0.1
+    """
+
+    paused_until: datetime | None = None
+    calls: tuple[datetime, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Record:
+    """
+    Everything one engine step changes in the outbox; the host applies it atomically.
+
+    Args:
+        entries: open entries to insert or replace, by change id.
+        closed: entries that leave the outbox.
+        superseded: ranges of never-sent entries that a newer change replaces.
+        links: links to insert or replace, by account key.
+        unlinked: account keys whose link is removed.
+        tenant: the new tenant state, if it changed.
+
+    .. versionadded:: 0.1
+    """
+
+    entries: tuple[Entry, ...] = ()
+    closed: tuple[Closed, ...] = ()
+    superseded: tuple[Supersede, ...] = ()
+    links: tuple[Link, ...] = ()
+    unlinked: tuple[str, ...] = ()
+    tenant: TenantState | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.entries
+            or self.closed
+            or self.superseded
+            or self.links
+            or self.unlinked
+            or self.tenant is not None
+        )
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """
+    The host's durable queue of changes, and what sync knows per account and tenant.
+
+    ``append`` runs inside the host's own transaction, next to the account save, so a saved
+    account always has its change queued. ``record`` applies a `Record` atomically.
+
+    .. versionadded:: 0.1
+    """
+
+    def append(self, changes: Sequence[Change]) -> None:
+        """
+        Queue changes; refuse a repeated change id or a sequence number that does not grow.
+        """
+
+    def pending(self) -> Iterable[Entry]:
+        """
+        Return every open entry (queued, in flight, waiting, parked) in append order.
+        """
+
+    def links(self, account_keys: Collection[str]) -> Mapping[str, Link]:
+        """
+        Return the links of those accounts that have one.
+        """
+
+    def tenant(self) -> TenantState:
+        """
+        Return the tenant state.
+        """
+
+    def record(self, record: Record) -> None:
+        """
+        Apply a record atomically: all of it or none of it.
+        """
+
+
+@runtime_checkable
+class AccountingSystem(Protocol):
+    """
+    The port to an accounting system. The host (or a plug-in) implements it.
+
+    ``push`` returns one outcome per item, in order: a failed item is an outcome, not an
+    exception. An exception means the whole call failed, and it must be a `SyncError`.
+
+    .. versionadded:: 0.1
+    """
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """
+        Return what the system supports and its limits.
+        """
+
+    def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]:
+        """
+        Write a batch; return one outcome per item, in order.
+        """
+
+    def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        """
+        Return the records that exist among ``external_ids``.
+        """
+
+    def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        """
+        Return, per account key, the record that carries it, for those that have one.
+        """
+
+
+@runtime_checkable
+class AsyncAccountingSystem(Protocol):
+    """
+    The asyncio twin of `AccountingSystem`: the same contract, with coroutines.
+
+    .. versionadded:: 0.1
+    """
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """
+        Return what the system supports and its limits.
+        """
+
+    async def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]:
+        """
+        Write a batch; return one outcome per item, in order.
+        """
+
+    async def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        """
+        Return the records that exist among ``external_ids``.
+        """
+
+    async def find_by_account_keys(
+        self, account_keys: Sequence[str]
+    ) -> Mapping[str, RemoteAccount]:
+        """
+        Return, per account key, the record that carries it, for those that have one.
+        """

@@ -1,0 +1,265 @@
+"""
+The sync engine under faults: a Hypothesis state machine over random saves, push-nows,
+schedule ticks, remote edits, crashes of the host between push and record, and a
+fault-injecting accounting system. A failing run replays from the printed example, which
+includes the fault seed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
+from random import Random
+
+import attrs
+from _sync import T0, Clock, change
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from accountcore.sync import (
+    Capabilities,
+    Change,
+    ChangeKind,
+    Disposition,
+    Entry,
+    EntryState,
+    Link,
+    PushItem,
+    PushOperation,
+    PushOutcome,
+    RateLimit,
+    Record,
+    RemoteAccount,
+    Resolution,
+    Schedule,
+    SyncDriver,
+    SyncPolicy,
+    TenantState,
+)
+from accountcore.sync.faults import FaultInjectingAccountingSystem, FaultProfile
+from accountcore.sync.memory import InMemoryAccountingSystem, InMemoryOutbox
+
+KEYS = ("a", "b", "c", "d")
+WRITES = (PushOperation.CREATE, PushOperation.UPDATE)
+CAPS = Capabilities(
+    max_batch=3,
+    idempotency_keys=True,
+    idempotency_window=timedelta(hours=1),
+    conditional_update=True,
+    rate_limits=(RateLimit(calls=6, per=timedelta(minutes=1)),),
+)
+SCHEDULE = Schedule.every(timedelta(minutes=15), anchor=T0)
+POLICY = SyncPolicy(max_attempts=6, backoff_base=timedelta(seconds=20))
+
+
+class Crash(Exception):  # noqa: N818 -- an event, not an error of ours
+    """The host process died."""
+
+
+class CrashingOutbox:
+    """An outbox whose host dies on a chosen later ``record`` call, before it is applied."""
+
+    def __init__(self, inner: InMemoryOutbox) -> None:
+        self.inner = inner
+        self.countdown: int | None = None
+
+    def append(self, changes: Sequence[Change]) -> None:
+        self.inner.append(changes)
+
+    def pending(self) -> list[Entry]:
+        return self.inner.pending()
+
+    def links(self, account_keys: Collection[str]) -> Mapping[str, Link]:
+        return self.inner.links(account_keys)
+
+    def tenant(self) -> TenantState:
+        return self.inner.tenant()
+
+    def record(self, record: Record) -> None:
+        if self.countdown is not None:
+            if self.countdown == 0:
+                self.countdown = None
+                raise Crash
+            self.countdown -= 1
+        self.inner.record(record)
+
+
+class Spy:
+    """Watch every push for broken promises: two items of one account, a changed payload
+    under one key, a change sent again after the outbox closed it (a recorded rejection
+    included: rejected changes are retried zero times)."""
+
+    def __init__(self, inner: FaultInjectingAccountingSystem, outbox: InMemoryOutbox) -> None:
+        self.inner = inner
+        self.outbox = outbox
+        self.violations: list[str] = []
+        self.payloads: dict[str, Change] = {}
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.inner.capabilities
+
+    def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]:
+        keys = Counter(item.account_key for item in items)
+        if keys and max(keys.values()) > 1:
+            self.violations.append(f"two items of one account in a call: {keys}")
+        closed = {c.change_id: c for c in self.outbox.closed}
+        for item in items:
+            if item.idempotency_key in closed:
+                self.violations.append(f"closed change {closed[item.idempotency_key]} sent again")
+            if self.payloads.setdefault(item.idempotency_key, item.change) != item.change:
+                self.violations.append(f"payload of {item.idempotency_key} changed")
+        return self.inner.push(items)
+
+    def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        return self.inner.fetch(external_ids)
+
+    def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        return self.inner.find_by_account_keys(account_keys)
+
+
+class SyncMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = Clock(T0)
+        self.remote = InMemoryAccountingSystem(
+            clock=self.clock, capabilities=CAPS, unique_account_keys=False
+        )
+        self.outbox = CrashingOutbox(InMemoryOutbox())
+        self.seqs: dict[str, int] = {}
+        self.latest: dict[str, Change] = {}
+        self.faults = FaultInjectingAccountingSystem(self.remote, seed=0, profile=FaultProfile())
+        self.spy = Spy(self.faults, self.outbox.inner)
+        self.driver = SyncDriver(self.spy, self.outbox, schedule=SCHEDULE, clock=self.clock)
+
+    @initialize(seed=st.integers(0, 2**32 - 1))
+    def start(self, seed: int) -> None:
+        self.faults = FaultInjectingAccountingSystem(
+            self.remote, seed=seed, profile=FaultProfile.chaos()
+        )
+        self.spy = Spy(self.faults, self.outbox.inner)
+        self.driver = SyncDriver(
+            self.spy,
+            self.outbox,
+            schedule=SCHEDULE,
+            policy=POLICY,
+            clock=self.clock,
+            random=Random(seed).random,
+        )
+
+    def run(self, step: Callable[[], object]) -> None:
+        with contextlib.suppress(Crash):
+            step()
+
+    @rule(key=st.sampled_from(KEYS))
+    def save(self, key: str) -> None:
+        seq = self.seqs.get(key, 0) + 1
+        self.seqs[key] = seq
+        kind = ChangeKind.CREATE if seq == 1 else ChangeKind.UPDATE
+        saved = change(key, seq, kind, saved_at=self.clock())
+        self.outbox.append([saved])
+        self.latest[key] = saved
+
+    @rule(keys=st.sets(st.sampled_from(KEYS), min_size=1))
+    def push_now(self, keys: set[str]) -> None:
+        self.run(lambda: self.driver.push_now(keys))
+
+    @rule(minutes=st.integers(1, 40))
+    def tick(self, minutes: int) -> None:
+        self.clock.advance(minutes=minutes)
+        self.run(self.driver.run_due)
+
+    @rule(after=st.integers(0, 5))
+    def crash_soon(self, after: int) -> None:
+        self.outbox.countdown = after
+
+    @rule(key=st.sampled_from(KEYS))
+    def edit_remotely(self, key: str) -> None:
+        for found in self.remote.records_for(key):
+            edited = attrs.evolve(found.snapshot, remarks=f"edited at {self.clock()}")
+            self.remote.edit_remotely(found.external_id, edited)
+
+    @rule()
+    def keep_local(self) -> None:
+        self.run(self.resolve_parked)
+
+    def resolve_parked(self) -> None:
+        for parked in self.outbox.pending():
+            if parked.state is EntryState.PARKED:
+                self.driver.resolve(parked.change_id, Resolution.KEEP_LOCAL)
+
+    @invariant()
+    def no_change_is_lost(self) -> None:
+        """appended = applied + superseded + dead-lettered + still queued, each exactly once."""
+        inner = self.outbox.inner
+        ids = [c.change_id for c in inner.closed] + [e.change_id for e in inner.pending()]
+        assert inner.appended == len(ids) == len(set(ids))
+
+    @invariant()
+    def one_change_in_flight_per_account(self) -> None:
+        """Per account, only the oldest open change has ever been sent."""
+        sent = Counter(e.account_key for e in self.outbox.pending() if e.sent)
+        assert all(count == 1 for count in sent.values())
+        assert not self.spy.violations
+
+    @invariant()
+    def at_most_one_remote_record_per_account(self) -> None:
+        """The accounting system never holds two records of one account."""
+        assert all(len(self.remote.records_for(key)) <= 1 for key in KEYS)
+
+    @invariant()
+    def order_never_regresses(self) -> None:
+        """Per account, no older snapshot is written after a newer one."""
+        last: dict[str, int] = {}
+        for item in self.remote.applied:
+            if item.operation in WRITES:
+                seq = item.change.seq
+                assert seq >= last.get(item.account_key, 0)
+                last[item.account_key] = seq
+
+    @invariant()
+    def no_self_inflicted_rate_limit(self) -> None:
+        """The engine never exceeds the advertised rate limits."""
+        assert self.remote.refused_calls == 0
+
+    def teardown(self) -> None:
+        """Once faults stop, everything settles and the remote holds the latest snapshots."""
+        self.faults.active = False
+        self.outbox.countdown = None
+        for _ in range(40):
+            if not self.outbox.pending():
+                break
+            self.resolve_parked()
+            self.clock.advance(hours=2)
+            self.driver.run_due()
+        assert not self.outbox.pending(), (
+            self.outbox.pending(),
+            self.outbox.inner.all_links(),
+            self.remote.records,
+            self.outbox.tenant(),
+        )
+        closed = {c.change_id: c for c in self.outbox.inner.closed}
+        for key, newest in self.latest.items():
+            if closed[newest.change_id].disposition is Disposition.DEAD_LETTERED:
+                continue
+            assert closed[newest.change_id].disposition is Disposition.APPLIED
+            (record,) = self.remote.records_for(key)
+            writes = [
+                i for i in self.remote.applied if i.account_key == key and i.operation in WRITES
+            ]
+            assert writes[-1].change.seq == newest.seq
+            assert self.outbox.inner.all_links()[key].external_id == record.external_id
+
+
+_CI = os.environ.get("CI") == "true"
+SyncMachine.TestCase.settings = settings(
+    max_examples=500 if _CI else 60,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestSyncUnderFaults = SyncMachine.TestCase
