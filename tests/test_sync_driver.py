@@ -372,3 +372,29 @@ class TestValues:
         )
         remote.push([item])
         assert remote.records_for("a")[0].modified_at.tzinfo is timezone.utc
+
+
+class TestFirewall:
+    def test_only_accounts_can_be_queued(self) -> None:
+        """A change whose snapshot is not an Account is refused at run time too."""
+        fields = attrs.asdict(change("a", 1), recurse=False) | {"snapshot": object()}
+        with pytest.raises(ValidationError) as caught:
+            Change(**fields)  # type: ignore[arg-type]
+        assert caught.value.problems[0].code == "not_an_account"
+
+    @pytest.mark.parametrize(
+        ("fields", "path"),
+        [
+            ({"trade_terms_days": 400}, ("trade_terms_days",)),
+            ({"trade_terms_days": -1}, ("trade_terms_days",)),
+            ({"prefixes": ("INV", "INV")}, ("prefixes", 1)),
+            ({"prefixes": ("INV", " ")}, ("prefixes", 1)),
+        ],
+    )
+    def test_customer_class_checks(
+        self, fields: dict[str, object], path: tuple[object, ...]
+    ) -> None:
+        """Trade terms stay within a year and prefixes are unique and not blank."""
+        with pytest.raises(ValidationError) as caught:
+            CustomerClass(code="A", **fields)  # type: ignore[arg-type]
+        assert caught.value.problems[0].path == path

@@ -108,6 +108,7 @@ CODES: dict[str, str] = {
     "max_attempts": "The change failed on every attempt the sync policy allows.",
     "conflict_kept_remote": "A conflict was resolved by keeping the remote record as it is.",
     "rejected": "The accounting system rejected the change; it will not be retried.",
+    "not_an_account": "Only an account customer can be queued for the accounting system.",
 }
 
 

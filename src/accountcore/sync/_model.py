@@ -87,6 +87,9 @@ class CustomerClass:
         code: the class's code.
         posting: `Posting.ACCOUNT` (a remote record per customer) or `Posting.GENERIC`.
         generic_external_id: the shared remote customer; required for, and only for, generic.
+        trade_terms_days: the payment terms the class gives, in days (0 to 365), if any.
+        prefixes: the document-number prefixes of the class (say, invoice numbers), each
+            non-blank and given once.
 
     .. versionadded:: 0.1
     """
@@ -94,10 +97,31 @@ class CustomerClass:
     code: str
     posting: Posting = Posting.ACCOUNT
     generic_external_id: str | None = None
+    trade_terms_days: int | None = None
+    prefixes: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
         _text(self.code, "code", problems)
+        days = self.trade_terms_days
+        if days is not None and (
+            isinstance(days, bool) or not isinstance(days, int) or not (0 <= days <= 365)
+        ):
+            problems.append(
+                Problem(("trade_terms_days",), "out_of_range", "Trade terms are 0 to 365 days.")
+            )
+        if not isinstance(self.prefixes, tuple):
+            problems.append(Problem(("prefixes",), "invalid_type", "prefixes must be a tuple."))
+        else:
+            seen: set[object] = set()
+            for index, prefix in enumerate(self.prefixes):
+                if not isinstance(prefix, str) or not prefix.strip():
+                    problems.append(Problem(("prefixes", index), "required", "A prefix is blank."))
+                elif prefix in seen:
+                    problems.append(
+                        Problem(("prefixes", index), "duplicate", "The prefix is given twice.")
+                    )
+                seen.add(prefix)
         generic = self.posting is Posting.GENERIC
         if generic != (self.generic_external_id is not None):
             problems.append(
@@ -156,8 +180,17 @@ class Change:
             problems.append(Problem(("seq",), "out_of_range", "seq must be an integer >= 0."))
         _aware(self.saved_at, "saved_at", problems)
         needs_snapshot = self.kind in (ChangeKind.CREATE, ChangeKind.UPDATE)
-        snapshot = self.snapshot
-        if needs_snapshot and (snapshot is None or snapshot.id != self.account_key):
+        snapshot: object = self.snapshot
+        if snapshot is not None and not isinstance(snapshot, Account):
+            # The digital firewall: only account customers reach the accounting system.
+            problems.append(
+                Problem(
+                    ("snapshot",),
+                    "not_an_account",
+                    "Only an account customer can be queued; an operational customer never is.",
+                )
+            )
+        elif needs_snapshot and (snapshot is None or snapshot.id != self.account_key):
             problems.append(
                 Problem(
                     ("snapshot",),
