@@ -59,9 +59,15 @@ def begin(
     .. versionadded:: 0.1
     """
     lease = now + policy.lease
+    flying = EntryState.IN_FLIGHT
     entries = tuple(
-        attrs.evolve(
-            entry, state=EntryState.IN_FLIGHT, attempts=entry.attempts + 1, not_before=lease
+        Entry(
+            change=entry.change,
+            state=flying,
+            attempts=entry.attempts + 1,
+            not_before=lease,
+            lookup=entry.lookup,
+            last_outcome=entry.last_outcome,
         )
         for entry in batch.entries
     )
@@ -122,20 +128,20 @@ class _Settler:
 
     def one(self, item: PushItem, entry: Entry, outcome: PushOutcome) -> None:
         status = outcome.status
-        link = Link(
-            account_key=item.change.account_key,
-            external_id=item.external_id,
-            version=item.base_version,
-        )
-        attempts = entry.attempts + 1
+        key = item.change.account_key
         if status in _DONE:
             self.close(entry, Disposition.APPLIED, outcome)
             if item.operation is PushOperation.UNLINK:
-                self.unlinked.append(link.account_key)
+                self.unlinked.append(key)
             else:
                 external = outcome.external_id or item.external_id
-                self.links.append(attrs.evolve(link, external_id=external, version=outcome.version))
-        elif status is OutcomeStatus.RETRYABLE:
+                self.links.append(
+                    Link(account_key=key, external_id=external, version=outcome.version)
+                )
+            return
+        link = Link(account_key=key, external_id=item.external_id, version=item.base_version)
+        attempts = entry.attempts + 1
+        if status is OutcomeStatus.RETRYABLE:
             writes = item.operation in (PushOperation.CREATE, PushOperation.UPDATE)
             lookup = Lookup.VERIFY if outcome.maybe_applied and writes else None
             self.retry_later(entry, attempts, outcome, lookup, link)
