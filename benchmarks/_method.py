@@ -110,6 +110,22 @@ in a private `PYTHONPYCACHEPREFIX` directory (warmed by one uncounted run), as a
 package would, so a checkout run with `PYTHONDONTWRITEBYTECODE` does not recompile accountcore
 on every start.
 
+### Status, rights and sync
+
+Each of these modules states its method in its docstring: `benchmarks/status.py`,
+`benchmarks/rights.py` and `benchmarks/sync.py`. For sync, a queue of 100,000 changes over
+10,000 accounts (ten each, a create then updates, shuffled with the run's seed) is built before
+timing. Then:
+
+- `plan()` is timed on that queue against a 1 s budget (median of 5 calls);
+- `settle()` is timed over 200 batches of 50 seeded outcomes against 5 µs per outcome
+  (median of 21 passes);
+- `tracemalloc` takes the peak memory of one `plan()` call for 100,000 and for 200,000 changes
+  over the same accounts; the ratio shows that planning memory grows with accounts, not with
+  changes.
+
+The garbage collector stays on throughout.
+
 ### Noise
 
 The machine line above gives the load average: on a shared machine other processes take turns
