@@ -109,6 +109,17 @@ CODES: dict[str, str] = {
     "conflict_kept_remote": "A conflict was resolved by keeping the remote record as it is.",
     "rejected": "The accounting system rejected the change; it will not be retried.",
     "not_an_account": "Only an account customer can be queued for the accounting system.",
+    "customer_not_linked": "The operational customer is not linked to an account customer.",
+    "no_customer_class": (
+        "The account customer has no customer class, so nothing decides where invoices post."
+    ),
+    "account_blocked": "The account customer is Blocked, so its invoices cannot post.",
+    "account_inactive": "The account customer is Inactive, so its invoices cannot post.",
+    "account_not_synced": (
+        "The account customer has no remote record yet, so an Account-class invoice cannot post."
+    ),
+    "already_linked": "The operational customer is already linked; unlink it first.",
+    "not_linked": "The operational customer is not linked, so there is nothing to unlink.",
 }
 
 
