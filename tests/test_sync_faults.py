@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_sync_memory import Clock, create, limited, update
+from test_sync_memory import START, Clock, create, limited, update
 
 from accountcore import ValidationError
 from accountcore.errors import (
@@ -36,7 +36,7 @@ MINUTE = timedelta(minutes=1)
 def faulty(
     profile: FaultProfile, seed: int = 1, inner: InMemoryAccountingSystem | None = None
 ) -> FaultInjectingAccountingSystem:
-    inner = inner or InMemoryAccountingSystem(clock=Clock())
+    inner = inner or InMemoryAccountingSystem(clock=Clock(START))
     return FaultInjectingAccountingSystem(inner, seed=seed, profile=profile)
 
 
@@ -48,7 +48,7 @@ def event(fault: Fault, item: PushItem) -> FaultEvent:
 
 def run(seed: int) -> tuple[list[FaultEvent], list[object], dict[str, str | None]]:
     """Push creates and updates of five accounts for twenty rounds under chaos."""
-    clock = Clock()
+    clock = Clock(START)
     inner = InMemoryAccountingSystem(clock=clock)
     system = faulty(FaultProfile.chaos(), seed, inner)
     answers: list[object] = []
@@ -95,7 +95,7 @@ class TestFaultProfile:
 class TestFaultInjector:
     def test_is_an_accounting_system_with_the_inner_capabilities(self) -> None:
         """The injector satisfies AccountingSystem and declares the inner capabilities."""
-        inner = InMemoryAccountingSystem(clock=Clock())
+        inner = InMemoryAccountingSystem(clock=Clock(START))
         system: AccountingSystem = faulty(FaultProfile.chaos(), inner=inner)
         assert isinstance(system, AccountingSystem)
         assert system.capabilities is inner.capabilities
@@ -112,7 +112,7 @@ class TestFaultInjector:
 
     def test_batch_above_max_batch_raises_even_with_faults(self) -> None:
         """A batch above max_batch is refused by the inner system before any fault is drawn."""
-        inner = InMemoryAccountingSystem(clock=Clock(), capabilities=Capabilities(max_batch=1))
+        inner = InMemoryAccountingSystem(clock=Clock(START), capabilities=Capabilities(max_batch=1))
         system = faulty(FaultProfile(rate_limit=1.0), inner=inner)
         with pytest.raises(UnsupportedOperationError):
             system.push([create("a"), create("b")])
@@ -141,7 +141,7 @@ class TestFaultKinds:
     def test_fail_before_apply_writes_nothing_but_still_calls(self) -> None:
         """A failure before apply writes nothing; the empty inner call still counts."""
         inner = InMemoryAccountingSystem(
-            clock=Clock(), capabilities=limited(RateLimit(calls=1, per=MINUTE))
+            clock=Clock(START), capabilities=limited(RateLimit(calls=1, per=MINUTE))
         )
         system = faulty(FaultProfile(fail_before_apply=1.0), inner=inner)
         outcome = system.push([create("a")])[0]
@@ -172,7 +172,7 @@ class TestFaultKinds:
     def test_rate_limit_refuses_the_whole_call_without_calling(self) -> None:
         """An injected rate limit answers every item and leaves the inner limits untouched."""
         inner = InMemoryAccountingSystem(
-            clock=Clock(), capabilities=limited(RateLimit(calls=1, per=MINUTE))
+            clock=Clock(START), capabilities=limited(RateLimit(calls=1, per=MINUTE))
         )
         profile = FaultProfile(
             rate_limit=1.0, rate_limit_scopes=(LimitScope.HOUR,), retry_after=timedelta(seconds=9)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from _sync import Clock
 
 from accountcore import Account, AccountType, Address, ValidationError
 from accountcore.errors import (
@@ -40,19 +41,6 @@ from accountcore.sync.memory import InMemoryAccountingSystem, InMemoryOutbox
 START = datetime(2024, 6, 1, 10, tzinfo=timezone.utc)
 ADDRESS = Address(line1="Damrak 1", city="Amsterdam", country="NL")
 MINUTE = timedelta(minutes=1)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 def account(key: str, name: str = "Acme") -> Account:
@@ -135,13 +123,13 @@ def statuses(outcomes: list[PushOutcome]) -> list[OutcomeStatus]:
 class TestPort:
     def test_is_an_accounting_system(self) -> None:
         """The in-memory system satisfies the AccountingSystem protocol at runtime."""
-        system: AccountingSystem = InMemoryAccountingSystem(clock=Clock())
+        system: AccountingSystem = InMemoryAccountingSystem(clock=Clock(START))
         assert isinstance(system, AccountingSystem)
         assert system.capabilities.max_batch == 50
 
     def test_outcomes_match_items_in_count_and_order(self) -> None:
         """Each item gets its own outcome, in the order of the batch."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         outcomes = system.push([create("a"), update("x", 2, "R9", "1"), create("b")])
         assert statuses(outcomes) == [
             OutcomeStatus.APPLIED,
@@ -152,7 +140,7 @@ class TestPort:
 
     def test_rejected_item_does_not_fail_its_neighbours(self) -> None:
         """A refused item leaves the items before and after it applied."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         outcomes = system.push([create("b"), create("a", 2), create("c")])
         assert outcomes[1] == PushOutcome.rejected("account_key_taken", outcomes[1].message)
@@ -161,14 +149,16 @@ class TestPort:
 
     def test_batch_above_max_batch_raises(self) -> None:
         """A batch longer than max_batch is refused whole, and nothing is written."""
-        system = InMemoryAccountingSystem(clock=Clock(), capabilities=Capabilities(max_batch=2))
+        system = InMemoryAccountingSystem(
+            clock=Clock(START), capabilities=Capabilities(max_batch=2)
+        )
         with pytest.raises(UnsupportedOperationError):
             system.push([create("a"), create("b"), create("c")])
         assert system.records == {}
 
     def test_fetch_returns_only_existing_records(self) -> None:
         """Fetch answers for the ids that exist and leaves out the others."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         assert list(system.fetch(["R1", "R2"])) == ["R1"]
 
@@ -176,7 +166,7 @@ class TestPort:
 class TestCreate:
     def test_create_applies_with_id_and_version(self) -> None:
         """A create makes record R1 at version 1, carrying the account key and snapshot."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(clock=clock)
         item = create("a")
         assert system.push([item]) == [PushOutcome.applied("R1", "1")]
@@ -186,7 +176,7 @@ class TestCreate:
 
     def test_replay_is_a_duplicate_of_the_first_result(self) -> None:
         """The same idempotency key again returns the first result and writes nothing."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         system.push([update("a", 2, "R1", "1")])
         assert system.push([create("a")]) == [PushOutcome.duplicate("R1", "1")]
@@ -195,7 +185,7 @@ class TestCreate:
 
     def test_refusals_are_not_remembered(self) -> None:
         """A rejected key is not stored: the same key applies once the cause is gone."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         retry = create("a", 2)
         assert system.push([retry])[0].code == "account_key_taken"
@@ -204,7 +194,7 @@ class TestCreate:
 
     def test_expired_key_meets_the_taken_account_key(self) -> None:
         """After the idempotency window a replayed create is rejected as account_key_taken."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(clock=clock)
         system.push([create("a")])
         clock.advance(hours=24, seconds=1)
@@ -212,7 +202,7 @@ class TestCreate:
 
     def test_expired_key_creates_a_second_record_without_unique_keys(self) -> None:
         """Without unique account keys a late replay makes a second record; lookups find R1."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(clock=clock, unique_account_keys=False)
         system.push([create("a")])
         clock.advance(hours=25)
@@ -222,14 +212,16 @@ class TestCreate:
 
     def test_forgotten_key_is_not_a_duplicate(self) -> None:
         """forget_key drops a key, so the replay is handled as a new create."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         system.forget_key("a-1")
         assert system.push([create("a")])[0].code == "account_key_taken"
 
     def test_without_idempotency_keys_nothing_is_remembered(self) -> None:
         """A system without idempotency keys never answers duplicate."""
-        system = InMemoryAccountingSystem(clock=Clock(), capabilities=Capabilities(max_batch=5))
+        system = InMemoryAccountingSystem(
+            clock=Clock(START), capabilities=Capabilities(max_batch=5)
+        )
         system.push([create("a")])
         assert system.push([create("a")])[0].status is OutcomeStatus.REJECTED
 
@@ -237,7 +229,7 @@ class TestCreate:
 class TestUpdate:
     def test_update_replaces_snapshot_and_bumps_version(self) -> None:
         """An update on the current version writes the snapshot and moves to the next version."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(clock=clock)
         system.push([create("a")])
         clock.advance(minutes=5)
@@ -248,7 +240,7 @@ class TestUpdate:
 
     def test_stale_base_version_is_a_conflict(self) -> None:
         """An update based on an old version gets a conflict naming the current version."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         system.edit_remotely("R1", account("a", "Edited"))
         outcome = system.push([update("a", 2, "R1", "1")])[0]
@@ -257,7 +249,9 @@ class TestUpdate:
 
     def test_unconditional_system_overwrites(self) -> None:
         """Without conditional updates a stale base version still applies."""
-        system = InMemoryAccountingSystem(clock=Clock(), capabilities=Capabilities(max_batch=5))
+        system = InMemoryAccountingSystem(
+            clock=Clock(START), capabilities=Capabilities(max_batch=5)
+        )
         system.push([create("a")])
         assert system.push([update("a", 2, "R1", "0")]) == [PushOutcome.applied("R1", "2")]
 
@@ -268,14 +262,14 @@ class TestUpdate:
     )
     def test_unknown_external_id_is_rejected_not_found(self, item: PushItem) -> None:
         """An item naming a record that does not exist is rejected with not_found."""
-        outcome = InMemoryAccountingSystem(clock=Clock()).push([item])[0]
+        outcome = InMemoryAccountingSystem(clock=Clock(START)).push([item])[0]
         assert (outcome.status, outcome.code) == (OutcomeStatus.REJECTED, "not_found")
 
 
 class TestLink:
     def test_link_moves_the_account_key(self) -> None:
         """Linking moves our key from its old record to the named one; both versions move on."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a"), create("b")])
         assert system.push([link("a", 2, "R2")]) == [PushOutcome.applied("R2", "2")]
         assert system.records["R1"].account_key is None
@@ -284,7 +278,7 @@ class TestLink:
 
     def test_unlink_clears_the_account_key(self) -> None:
         """Unlinking leaves the record without our key, at the next version."""
-        system = InMemoryAccountingSystem(clock=Clock())
+        system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
         assert system.push([unlink("a", 2, "R1")]) == [PushOutcome.applied("R1", "2")]
         assert system.records["R1"].account_key is None
@@ -295,7 +289,7 @@ class TestEditRemotely:
     def test_edit_bumps_version_without_counting_a_call(self) -> None:
         """A remote edit changes the record but is not a call against the rate limits."""
         system = InMemoryAccountingSystem(
-            clock=Clock(), capabilities=limited(RateLimit(calls=1, per=MINUTE))
+            clock=Clock(START), capabilities=limited(RateLimit(calls=1, per=MINUTE))
         )
         system.push([create("a")])
         edited = system.edit_remotely("R1", account("a", "Edited"))
@@ -305,13 +299,13 @@ class TestEditRemotely:
     def test_edit_of_unknown_record_raises(self) -> None:
         """Editing a record that does not exist raises NotFoundError."""
         with pytest.raises(NotFoundError):
-            InMemoryAccountingSystem(clock=Clock()).edit_remotely("R1", account("a"))
+            InMemoryAccountingSystem(clock=Clock(START)).edit_remotely("R1", account("a"))
 
 
 class TestRateLimits:
     def test_third_call_in_a_minute_is_refused(self) -> None:
         """Two calls per minute: the third is refused until the first leaves the window."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(
             clock=clock, capabilities=limited(RateLimit(calls=2, per=MINUTE))
         )
@@ -326,7 +320,7 @@ class TestRateLimits:
 
     def test_refused_read_raises_rate_limited(self) -> None:
         """A refused fetch or lookup raises RateLimitedError with the wait and the scope."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(
             clock=clock, capabilities=limited(RateLimit(calls=1, per=MINUTE))
         )
@@ -340,7 +334,7 @@ class TestRateLimits:
 
     def test_calls_are_admitted_again_after_the_wait(self) -> None:
         """After retry_after a call is admitted; refused calls never fill the window."""
-        clock = Clock()
+        clock = Clock(START)
         system = InMemoryAccountingSystem(
             clock=clock, capabilities=limited(RateLimit(calls=2, per=MINUTE))
         )
@@ -357,7 +351,7 @@ class TestRateLimits:
 
     def test_longest_wait_among_refusing_limits_is_reported(self) -> None:
         """When several limits refuse, the answer names the one with the longest wait."""
-        clock = Clock()
+        clock = Clock(START)
         hour = RateLimit(calls=3, per=timedelta(hours=1), scope=LimitScope.HOUR)
         system = InMemoryAccountingSystem(
             clock=clock, capabilities=limited(RateLimit(calls=2, per=MINUTE), hour)
