@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 
 import attrs
 
 from accountcore import Account, AccountType, Address
-from accountcore.sync import Change, ChangeKind, CustomerClass, Entry, EntryState
+from accountcore.sync import (
+    AccountingSystem,
+    Capabilities,
+    Change,
+    ChangeKind,
+    CustomerClass,
+    Entry,
+    EntryState,
+    PushItem,
+    PushOutcome,
+    RemoteAccount,
+)
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 _BASE = Account.new(
@@ -80,3 +92,25 @@ def entry(
         attempts=attempts,
         not_before=not_before,
     )
+
+
+class AsyncWrapper:
+    """Any plain system behind coroutines, as an asyncio adapter would be."""
+
+    def __init__(self, inner: AccountingSystem) -> None:
+        self.inner = inner
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.inner.capabilities
+
+    async def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]:
+        return self.inner.push(items)
+
+    async def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        return self.inner.fetch(external_ids)
+
+    async def find_by_account_keys(
+        self, account_keys: Sequence[str]
+    ) -> Mapping[str, RemoteAccount]:
+        return self.inner.find_by_account_keys(account_keys)

@@ -185,6 +185,10 @@ PUBLIC = {
         "next_run", "plan", "posting_route", "replay_links", "resolve_conflict", "settle",
         "unlink_customer",
     },
+    "accountcore.sync.conformance": {
+        "AccountingSystemContract", "AccountingSystemStateMachine",
+        "AsyncAccountingSystemContract", "make_state_machine",
+    },
     "accountcore.sync.memory": {"InMemoryAccountingSystem", "InMemoryOutbox"},
     "accountcore.sync.faults": {
         "Fault",

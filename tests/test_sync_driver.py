@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import attrs
 import pytest
-from _sync import T0, Clock, account, change
+from _sync import T0, AsyncWrapper, Clock, account, change
 
 from accountcore.errors import (
     AdapterError,
@@ -74,28 +74,6 @@ class Broken:
         return self.inner.find_by_account_keys(account_keys)
 
 
-class Async:
-    """The in-memory system behind coroutines."""
-
-    def __init__(self, inner: InMemoryAccountingSystem) -> None:
-        self.inner = inner
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self.inner.capabilities
-
-    async def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]:
-        return self.inner.push(items)
-
-    async def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
-        return self.inner.fetch(external_ids)
-
-    async def find_by_account_keys(
-        self, account_keys: Sequence[str]
-    ) -> Mapping[str, RemoteAccount]:
-        return self.inner.find_by_account_keys(account_keys)
-
-
 class World:
     """A clock, a remote system, an outbox and a driver."""
 
@@ -121,7 +99,7 @@ class TestPorts:
         system: AccountingSystem = world.remote
         outbox: Outbox = world.outbox
         assert isinstance(system, AccountingSystem) and isinstance(outbox, Outbox)
-        assert isinstance(Async(world.remote), AsyncAccountingSystem)
+        assert isinstance(AsyncWrapper(world.remote), AsyncAccountingSystem)
 
 
 class TestSyncDriver:
@@ -271,7 +249,7 @@ class TestAsyncDriver:
         clock = Clock(T0)
         remote = InMemoryAccountingSystem(clock=clock)
         outbox = InMemoryOutbox()
-        driver = AsyncSyncDriver(Async(remote), outbox, schedule=SCHEDULE, clock=clock)
+        driver = AsyncSyncDriver(AsyncWrapper(remote), outbox, schedule=SCHEDULE, clock=clock)
         outbox.append([change("a", 1, ChangeKind.CREATE), change("b", 1, ChangeKind.CREATE)])
         report = asyncio.run(driver.push_now(["a", "b"]))
         assert report.applied == 2 and len(remote.records) == 2
@@ -287,7 +265,9 @@ class TestAsyncDriver:
 
         outbox = InMemoryOutbox()
         remote = InMemoryAccountingSystem(clock=clock)
-        driver = AsyncSyncDriver(Async(remote), outbox, schedule=SCHEDULE, clock=clock, sleep=sleep)
+        driver = AsyncSyncDriver(
+            AsyncWrapper(remote), outbox, schedule=SCHEDULE, clock=clock, sleep=sleep
+        )
         outbox.append([change("a", 1, ChangeKind.CREATE, saved_at=T0 + timedelta(minutes=1))])
         asyncio.run(driver.run_forever(stop=lambda: len(slept) >= 2, idle=timedelta(hours=1)))
         assert slept[0] == 15 * 60 and len(remote.records) == 1

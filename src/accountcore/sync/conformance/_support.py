@@ -1,0 +1,246 @@
+"""
+Checked views of a system under test, and the builders the contracts and the machine share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import ClassVar, TypeVar
+
+import attrs
+
+from ...entities import Account, AccountType, Address
+from ...errors import SyncError
+from .._model import (
+    Capabilities,
+    Change,
+    ChangeKind,
+    OutcomeStatus,
+    PushItem,
+    PushOperation,
+    PushOutcome,
+    RemoteAccount,
+)
+from .._ports import AccountingSystem, AsyncAccountingSystem
+
+__all__: list[str] = []
+
+
+_SAVED_AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+#: No accounting API takes more in one call; a larger declaration is a mistake.
+_LARGEST_BATCH = 10_000
+_CREATE, _UPDATE = PushOperation.CREATE, PushOperation.UPDATE
+_LINK, _UNLINK = PushOperation.LINK, PushOperation.UNLINK
+_APPLIED, _DUPLICATE = OutcomeStatus.APPLIED, OutcomeStatus.DUPLICATE
+_CONFLICT, _REJECTED = OutcomeStatus.CONFLICT, OutcomeStatus.REJECTED
+_SystemT = TypeVar("_SystemT")
+_ArgT = TypeVar("_ArgT")
+_ResultT = TypeVar("_ResultT")
+
+
+@functools.cache
+def _base_account() -> Account:
+    address = Address(line1="Damrak 1", postcode="1012 LG", city="Amsterdam", country="NL")
+    return Account.new(
+        code="1000", name="Base", type=AccountType.CUSTOMER, address=address, on=date(2026, 1, 1)
+    )
+
+
+def _is_utc(value: object) -> bool:
+    # A zero offset now is not enough: Europe/London has one in winter.
+    return (
+        isinstance(value, datetime)
+        and value.tzinfo is not None
+        and value.utcoffset() == timedelta(0)
+        and value.tzinfo.utcoffset(None) == timedelta(0)
+    )
+
+
+def _describe(outcome: PushOutcome) -> str:
+    code = f" {outcome.code}" if outcome.code else ""
+    return f"{outcome.status.name}{code} (external id {outcome.external_id!r})"
+
+
+def _call(method: Callable[[_ArgT], _ResultT], argument: _ArgT) -> _ResultT:
+    try:
+        return method(argument)
+    except SyncError:
+        raise
+    except Exception as error:
+        name = getattr(method, "__name__", "a port method")
+        raise AssertionError(
+            f"{name} raised {type(error).__name__}: {error}; an adapter may raise only "
+            "accountcore SyncErrors"
+        ) from error
+
+
+class _CheckedSystem:
+    """
+    Call an adapter and turn each broken promise of the port into an `AssertionError`.
+    """
+
+    def __init__(self, system: AccountingSystem) -> None:
+        self._system = system
+
+    @property
+    def capabilities(self) -> Capabilities:
+        capabilities = self._system.capabilities
+        assert isinstance(capabilities, Capabilities), "capabilities is not a Capabilities"
+        return capabilities
+
+    def push(self, items: Sequence[PushItem]) -> list[PushOutcome]:
+        outcomes = list(_call(self._system.push, items))
+        assert len(outcomes) == len(items), (
+            f"push returned {len(outcomes)} outcomes for {len(items)} items"
+        )
+        assert all(isinstance(o, PushOutcome) for o in outcomes), "push returned a non-outcome"
+        return outcomes
+
+    def fetch(self, external_ids: Sequence[str]) -> dict[str, RemoteAccount]:
+        found = dict(_call(self._system.fetch, external_ids))
+        for external_id, record in found.items():
+            assert external_id in external_ids, f"fetch returned {external_id!r}, not asked for"
+            assert isinstance(record, RemoteAccount), "fetch returned a non-RemoteAccount"
+            assert record.external_id == external_id, (
+                f"fetch returned record {record.external_id!r} under id {external_id!r}"
+            )
+        return found
+
+    def find_by_account_keys(self, account_keys: Sequence[str]) -> dict[str, RemoteAccount]:
+        found = dict(_call(self._system.find_by_account_keys, account_keys))
+        for key, record in found.items():
+            assert key in account_keys, f"find_by_account_keys returned {key!r}, not asked for"
+            assert isinstance(record, RemoteAccount), "find returned a non-RemoteAccount"
+            assert record.account_key == key, (
+                f"find_by_account_keys returned a record of {record.account_key!r} under {key!r}"
+            )
+        return found
+
+
+class _BlockingSystem:
+    """
+    Present an `AsyncAccountingSystem` as an `AccountingSystem` by running it on one loop.
+    """
+
+    def __init__(self, system: AsyncAccountingSystem, loop: asyncio.AbstractEventLoop) -> None:
+        self._system = system
+        self._loop = loop
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._system.capabilities
+
+    def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]:
+        return self._loop.run_until_complete(self._system.push(items))
+
+    def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        return self._loop.run_until_complete(self._system.fetch(external_ids))
+
+    def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        return self._loop.run_until_complete(self._system.find_by_account_keys(account_keys))
+
+
+class _Builders:
+    """
+    The hooks the contracts and the state machine share; override them in a subclass.
+    """
+
+    #: An external id the system never holds. Override it with one in your system's own id
+    #: format (say, a random GUID) if the system refuses malformed ids as a whole call.
+    unknown_external_id: ClassVar[str] = "conformance-unknown"
+
+    def account_key(self, name: str) -> str:
+        """
+        Return the account key the kit uses for the account it calls ``name``.
+
+        Override it to prefix a run id when the system cannot be emptied between tests (a
+        shared sandbox), so every run writes fresh records.
+        """
+        return name
+
+    def snapshot(self, key: str, version: int = 1) -> Account:
+        """
+        Return a valid account with id ``key``; each ``version`` differs in name and remarks.
+        """
+        return attrs.evolve(
+            _base_account(),
+            id=key,
+            code=key,
+            name=f"Account {key} v{version}",
+            remarks=f"Version {version} of {key}.",
+        )
+
+    def comparable(self, snapshot: Account) -> object:
+        """
+        Project an account onto what the system keeps; the kit compares these projections.
+
+        The default is the account itself: the system reads back exactly what it was given,
+        which lets the sync engine recognise a landed write by equality. Override it only if
+        the system cannot keep some fields, and say so in your adapter's documentation.
+        """
+        return snapshot
+
+    def change(
+        self,
+        kind: ChangeKind,
+        key: str,
+        version: int = 1,
+        *,
+        external_id: str | None = None,
+        change_id: str | None = None,
+    ) -> Change:
+        """
+        Return a change of account ``key``; a create or update carries ``snapshot(key, version)``.
+        """
+        writes = kind in (ChangeKind.CREATE, ChangeKind.UPDATE)
+        return Change(
+            change_id=change_id or f"{key}-{kind.value}-{version}",
+            account_key=key,
+            seq=version,
+            kind=kind,
+            saved_at=_SAVED_AT,
+            snapshot=self.snapshot(key, version) if writes else None,
+            external_id=external_id if kind is ChangeKind.LINK else None,
+        )
+
+    def item(
+        self,
+        operation: PushOperation,
+        key: str,
+        version: int = 1,
+        *,
+        external_id: str | None = None,
+        base_version: str | None = None,
+        change_id: str | None = None,
+    ) -> PushItem:
+        """
+        Return a push item of account ``key``, its idempotency key being its change id.
+        """
+        change = self.change(
+            ChangeKind(operation.value),
+            key,
+            version,
+            external_id=external_id,
+            change_id=change_id,
+        )
+        return PushItem(
+            operation=operation,
+            change=change,
+            idempotency_key=change.change_id,
+            external_id=external_id,
+            base_version=base_version,
+        )
+
+
+@contextlib.contextmanager
+def _blocking(system: AsyncAccountingSystem) -> Iterator[_CheckedSystem]:
+    loop = asyncio.new_event_loop()
+    try:
+        yield _CheckedSystem(_BlockingSystem(system, loop))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
