@@ -88,7 +88,7 @@ def _value(unit: str, value: float | None) -> str:
 
 def _times(ratio: float, digits: int = 2) -> str:
     """Write a ratio; one below 0.2 also as a fraction, so "40x faster" stays legible."""
-    if ratio >= 0.195:
+    if ratio >= 0.195 or ratio <= 0:
         return f"{ratio:.{digits}f}x"
     return f"{ratio:.3f}x (1/{1 / ratio:,.0f})"
 
