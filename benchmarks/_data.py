@@ -145,6 +145,7 @@ class _Generator:
             "type_since": self.day(),
             "status": self.rng.choice(_STATUSES),
             "status_since": self.day(),
+            "replaced_by": f"{self.rng.getrandbits(64):016x}" if self.maybe(0.02) else None,
             "summary": self.summary(country, slug),
             "general": {"country_name": country.name if self.maybe(0.5) else None,
                         "phone_queue": None},

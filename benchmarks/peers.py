@@ -190,6 +190,7 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
         type_since: Day
         status: Annotated[AccountStatus, _LAX] = AccountStatus.ACTIVE
         status_since: Day
+        replaced_by: str | None = None
         summary: Summary
         general: General = General()
         remarks: str | None = None
@@ -371,6 +372,7 @@ def _msgspec_account(check: bool) -> type[msgspec.Struct]:
         type_since: datetime.date
         status: AccountStatus = AccountStatus.ACTIVE
         status_since: datetime.date
+        replaced_by: str | None = None
         summary: Summary
         general: General = msgspec.field(default_factory=General)
         remarks: str | None = None

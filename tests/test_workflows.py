@@ -308,3 +308,11 @@ class TestRobustness:
             edit_fields(existing(), edits, by=NOBODY, policy=Policy())
         except ActionRefused as error:
             assert all(p.code in CODES for p in error.problems)
+
+
+class TestCreateReplaced:
+    def test_a_new_account_cannot_be_replaced(self) -> None:
+        """A record that sets replaced_by is refused on create: only a merge sets it."""
+        with pytest.raises(ActionRefused) as caught:
+            create_account(record(replaced_by="acc-9"), by=CUSTOMER_MANAGER, policy=Policy(), on=ON)
+        assert ("replaced_by",) in {p.path for p in caught.value.problems}

@@ -144,7 +144,7 @@ def picture(value: str) -> Failure | None:
 
 #: class -> field -> rule. Rules see only non-null values of the field's own type.
 FIELD_RULES: dict[type, dict[str, Rule[str] | Rule[int]]] = {
-    Account: {"code": non_blank, "name": non_blank},
+    Account: {"code": non_blank, "name": non_blank, "replaced_by": non_blank},
     Address: {"line1": non_blank, "city": non_blank, "country": country},
     Summary: {"website": url, "email": email, "phone": phone, "fax": phone, "picture": picture},
     FreeField: {"name": non_blank},

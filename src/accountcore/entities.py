@@ -338,7 +338,9 @@ class Account:
 
     ``id`` is the host's stable key (``None`` until the host stores the account); ``code`` is
     the unique, user-visible code. ``type``/``status`` change only through the status and
-    type-change functions, which also set ``type_since``/``status_since``.
+    type-change functions, which also set ``type_since``/``status_since``. ``replaced_by`` is
+    the id of the account this one was merged into (``None`` unless it was); only
+    `accountcore.duplicates.apply_merge` sets it.
 
     .. versionadded:: 0.1
     """
@@ -350,6 +352,7 @@ class Account:
     type_since: date
     status: AccountStatus = AccountStatus.ACTIVE
     status_since: date
+    replaced_by: str | None = None
     summary: Summary
     general: General = _NO_GENERAL
     remarks: str | None = None

@@ -218,6 +218,9 @@ def _account_problems(account: Account) -> Iterator[Problem]:
             yield Problem(
                 ("relations", name), "self_reference", f"An account cannot be its own {name}."
             )
+    if account.replaced_by is not None and account.replaced_by == account.id:
+        message = "An account cannot be replaced by itself."
+        yield Problem(("replaced_by",), "self_reference", message)
 
 
 #: Rules relating fields of one object, with paths relative to it. They run as soon as the

@@ -146,6 +146,9 @@ def _new_account_problems(account: Account, on: date) -> list[Problem]:
         if getattr(account, name) != on:
             message = "A new account's type and status take effect on the creation date."
             problems.append(Problem((name,), "field_read_only", message))
+    if account.replaced_by is not None:
+        message = "Only a merge replaces an account; a new account is replaced by none."
+        problems.append(Problem(("replaced_by",), "field_read_only", message))
     return problems
 
 

@@ -28,6 +28,7 @@ _LIFECYCLE_REASONS: dict[str, str] = {
     "type_since": "The field type_since changes only through type changes.",
     "status": "The field status changes only through status changes.",
     "status_since": "The field status_since changes only through status changes.",
+    "replaced_by": "The field replaced_by changes only through merges.",
 }
 
 

@@ -20,8 +20,8 @@ _SECTIONS: dict[str, type] = {
     "relations": Relations,
     "financial": Financial,
 }
-#: Lifecycle fields change only through status and type changes, never by editing.
-_LIFECYCLE = frozenset({"id", "type", "type_since", "status", "status_since"})
+#: Lifecycle fields change only through status and type changes and merges, never by editing.
+_LIFECYCLE = frozenset({"id", "type", "type_since", "status", "status_since", "replaced_by"})
 
 
 def _card_fields() -> frozenset[str]:
