@@ -61,7 +61,7 @@ __all__ = [
 CODES: dict[str, str] = {
     "required": "A mandatory value is missing, null or blank.",
     "invalid_type": "The value has the wrong JSON type (say, text where a number belongs).",
-    "invalid_choice": "The value is not one of the allowed codes.",
+    "invalid_choice": "The value is not one of the allowed codes, fields or accounts.",
     "unknown_field": "The object has a key that is not a field of it.",
     "out_of_range": "The number lies outside its allowed range.",
     "invalid_date": "The text is not an ISO 8601 calendar date (YYYY-MM-DD).",
@@ -81,7 +81,7 @@ CODES: dict[str, str] = {
     "bic_bank_mismatch": "The BIC does not belong to the bank of the IBAN.",
     "subsector_without_sector": "A subsector is given but no sector.",
     "subsector_not_in_sector": "The subsector does not belong to the account's sector.",
-    "self_reference": "The account names itself as its own parent or reseller.",
+    "self_reference": "The account names itself as its own parent, reseller or replacement.",
     "code_taken": "Another account already holds this code.",
     "unknown_account": "The referenced account does not exist.",
     "not_a_reseller": "The referenced reseller account is not of type Reseller.",
@@ -120,6 +120,15 @@ CODES: dict[str, str] = {
     ),
     "already_linked": "The operational customer is already linked; unlink it first.",
     "not_linked": "The operational customer is not linked, so there is nothing to unlink.",
+    "excluded_from_merging": (
+        "The account is flagged exclude-from-merging, so it cannot take part in a merge."
+    ),
+    "already_merged": (
+        "The account was already merged into another account (its replaced_by is set)."
+    ),
+    "type_mismatch": "An account to merge has another type than the surviving account.",
+    "merge_conflicts": "A field of the merge plan holds different values and no choice was made.",
+    "plan_stale": "An account changed or vanished since the merge was planned; plan it again.",
 }
 
 

@@ -123,3 +123,12 @@ def rights_and_workflows(account: Account) -> Account:
     return change_status(
         outcome.account, AccountStatus.BLOCKED, by=user, policy=policy, on=date.today(), at=at
     ).account
+
+
+def duplicates_usage(accounts: list[accountcore.Account]) -> None:
+    from accountcore.duplicates import DuplicateReport, MergePlan, find_duplicates, plan_merge
+
+    report: DuplicateReport = find_duplicates(accounts, threshold=0.6, max_block=50)
+    plan: MergePlan = plan_merge(accounts[0], accounts[1:], choices={"name": "1"})
+    ready: bool = plan.is_ready
+    del report, ready
