@@ -113,9 +113,10 @@ on every start.
 ### Status, rights, sync and duplicates
 
 Each of these modules states its method in its docstring: `benchmarks/status.py`,
-`benchmarks/rights.py`, `benchmarks/sync.py` and `benchmarks/duplicates.py`. For sync, a queue of 100,000 changes over
-10,000 accounts (ten each, a create then updates, shuffled with the run's seed) is built before
-timing. Then:
+`benchmarks/rights.py`, `benchmarks/sync.py` and `benchmarks/duplicates.py`.
+
+For sync, a queue of 100,000 changes over 10,000 accounts (ten each, a create then updates,
+shuffled with the run's seed) is built before timing. Then:
 
 - `plan()` is timed on that queue against a 1 s budget (median of 5 calls);
 - `settle()` is timed over 200 batches of 50 seeded outcomes against 5 µs per outcome
