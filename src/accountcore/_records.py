@@ -1,27 +1,28 @@
 """
-Read account records from files for the command line: a JSON array or JSON Lines.
+Read account records from files for the ``duplicates`` command, over `accountcore._readers`.
 
 Every failure to read is an `UnreadableFile` carrying one line of explanation; a record that
-reads but does not validate is reported per record, never as a crash.
+reads but does not validate is reported per record, never as a crash. A ``.json`` or
+``.jsonl`` file is read as an array or as lines by what it holds, as this command always did.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 
+from ._readers import RawRecord, UnreadableFile, detect_format, read_records, sniff_format
 from .entities import Account
 from .errors import ValidationError
 from .serialization import from_dict
 
 __all__ = ["Read", "UnreadableFile", "read_accounts"]
 
-
-class UnreadableFile(Exception):  # noqa: N818 -- reads as a state; internal to the CLI
-    """The file cannot be read as account records; ``str()`` is one line for the user."""
+_JSON = ("json", "jsonl")
+_NUMBER = re.compile(r"\d+")
 
 
 @attrs.frozen
@@ -33,55 +34,34 @@ class Read:
     error: ValidationError | None = None
 
 
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path}: is a directory, not a file") from None
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
+def _format(path: Path) -> str:
+    kind = detect_format(path)
+    if kind in _JSON and (sniffed := sniff_format(path)) in _JSON:
+        return sniffed
+    return kind
 
 
-def _records(path: Path, text: str) -> Iterator[tuple[int, object]]:
-    stripped = text.lstrip()
-    if stripped.startswith("["):
+def _read(raw: RawRecord) -> Read:
+    found = _NUMBER.search(raw.place)
+    place = int(found.group()) if found else 0
+    problems = list(raw.problems)
+    if raw.data is not None:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise UnreadableFile(
-                f"{path}: not valid JSON ({error.msg}, line {error.lineno})"
-            ) from None
-        if not isinstance(data, list):
-            raise UnreadableFile(f"{path}: a JSON file must hold an array of records")
-        yield from enumerate(data, start=1)
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UnreadableFile(
-                f"{path}: line {number} is not a JSON record ({error.msg})"
-            ) from None
+            account = from_dict(raw.data)
+        except ValidationError as error:
+            problems += error.problems
+        else:
+            if not problems:
+                return Read(place, account)
+    return Read(place, None, ValidationError(problems))
 
 
 def read_accounts(path: Path) -> Iterator[Read]:
     """
-    Yield each record of a JSON array or JSON Lines file, read into an account or not.
+    Yield each record of a file (CSV, JSON, JSON Lines or XML), read into an account or not.
 
     Raises:
-        UnreadableFile: the file is missing, not UTF-8, or not JSON; one line says why.
+        UnreadableFile: the file is missing, not UTF-8, or malformed; one line says why.
     """
-    text = _text(path)
-    if not text.strip():
-        raise UnreadableFile(f"{path}: the file holds no records")
-    for place, record in _records(path, text):
-        try:
-            yield Read(place, from_dict(record))
-        except ValidationError as error:
-            yield Read(place, None, error)
+    for raw in read_records(path, format=_format(path)):
+        yield _read(raw)
