@@ -1,4 +1,4 @@
-"""The command line: the default demo and ``duplicates FILE``, on good and malformed files."""
+"""The command line's default run and ``duplicates FILE`` (``check``, ``diagram``: test_check)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class TestDuplicates:
         [
             (b"\xff\xfe[not utf-8", "not UTF-8"),
             (b'[{"id": "a1", "name": ', "not valid JSON"),
-            (b'{"id": "a1"}\n{"id": ', "line 2 is not a JSON record"),
+            (b'{"id": "a1"}\n{"id": ', "line 2: not a JSON record"),
             (b"", "holds no records"),
         ],
     )
@@ -100,9 +100,9 @@ class TestDuplicates:
 
 class TestDemo:
     def test_default_checks_the_sample(self) -> None:
-        """With no command the bundled sample is checked."""
+        """With no command the bundled sample is checked; its faulty records make it exit 1."""
         code, out = run()
-        assert code == 0 and out.rstrip().endswith("invalid")
+        assert code == 1 and out.rstrip().endswith("invalid")
 
     def test_module_entry_point(self, tmp_path: Path) -> None:
         """python -m accountcore duplicates runs in a fresh interpreter, without a traceback."""

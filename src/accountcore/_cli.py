@@ -1,31 +1,128 @@
 """
-The command line: ``python -m accountcore [duplicates FILE]``. Thin, over the public API.
+The command line: ``accountcore [check [FILE ...] | diagram | duplicates FILE]``.
 
-Exit codes: 0 done, 2 a usage error or an unreadable file (one line on stderr, no traceback).
+Thin, over the public API. With no command it checks the sample bundled in the package.
+
+Exit codes: 0 done (``check``: every record valid), 1 (``check``) some record invalid, 2 a usage
+error or an unreadable file (one line on stderr starting ``accountcore:``, no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import attrs
 
+from ._check import Source
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .entities import AccountType
 
 __all__ = ["main"]
 
 
+class _UsageError(Exception):
+    """A one-line reason to exit with status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"accountcore: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m accountcore",
-        description="Check the bundled sample accounts, or look for duplicate accounts.",
+    parser = _Parser(
+        prog="accountcore",
+        description="Check account files (or the bundled sample), draw the status machine, "
+        "or look for duplicate accounts. With no command: check the bundled sample.",
     )
     commands = parser.add_subparsers(dest="command")
+    _add_check(commands)
+    _add_diagram(commands)
+    _add_duplicates(commands)
+    return parser
+
+
+def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from ._readers import FORMATS
+
+    check = commands.add_parser(
+        "check",
+        help="validate account records in CSV, JSON, JSON Lines or Exact XML files",
+        description="Validate every record of the files (the bundled sample without FILE) "
+        "and print counts by type and status and every problem of each invalid record. "
+        "Exit status: 0 all valid, 1 some invalid, 2 usage error or unreadable file.",
+    )
+    check.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help=".csv, .json (an array), .jsonl or Exact .xml; else told by the content",
+    )
+    check.add_argument(
+        "--input-format", choices=FORMATS, help="read every FILE as this (default: detected)"
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: tables for people (default); json: one document for programs",
+    )
+    check.add_argument(
+        "--jobs",
+        type=_count(1),
+        default=1,
+        metavar="N",
+        help="worker processes (default 1: check in this process)",
+    )
+    check.add_argument(
+        "--max-invalid",
+        type=_count(0),
+        default=1000,
+        metavar="N",
+        help="invalid records listed with their problems (default 1000; all are counted)",
+    )
+
+
+def _add_diagram(commands: argparse._SubParsersAction[_Parser]) -> None:
+    diagram = commands.add_parser(
+        "diagram",
+        help="draw the status machine as a Mermaid or Graphviz diagram",
+        description="Print the default status transition table as a diagram.",
+    )
+    diagram.add_argument(
+        "--type", dest="account_type", metavar="T", help="one account type, by letter or name"
+    )
+    diagram.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+
+
+def _add_duplicates(commands: argparse._SubParsersAction[_Parser]) -> None:
     duplicates = commands.add_parser(
         "duplicates",
         help="list groups of accounts that may be the same company, with their reasons",
@@ -40,7 +137,74 @@ def _parser() -> argparse.ArgumentParser:
         "--max-block", type=int, default=50, help="largest block of one shared key that pairs"
     )
     duplicates.add_argument("--format", choices=("text", "json"), default="text")
-    return parser
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def _sources(paths: Sequence[Path], input_format: str | None) -> list[Source]:
+    """Name each file and settle its format before reading any, so a typo fails at once."""
+    from ._readers import detect_format
+
+    sources = []
+    for path in paths:
+        if path.is_dir():
+            raise _UsageError(f"{path}: is a directory, not a file")
+        if not path.exists():
+            raise _UsageError(f"{path}: no such file")
+        sources.append(Source(str(path), path, input_format or detect_format(path)))
+    return sources
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from ._check import bundled_sample, check_sources
+    from ._summary import print_plain, print_rich, progress, report_json
+
+    with ExitStack() as stack:
+        if args.files:
+            sources = _sources(args.files, args.input_format)
+        else:
+            sources = [stack.enter_context(bundled_sample())]
+        show = stack.enter_context(progress(sys.stderr.isatty()))
+        report = check_sources(
+            sources, jobs=args.jobs, max_invalid=args.max_invalid, on_progress=show
+        )
+    if args.format == "json":
+        json.dump(report_json(report), out, indent=2)
+        out.write("\n")
+    else:
+        try:
+            print_rich(report, out)
+        except ImportError:  # rich comes with the `cli` extra
+            print_plain(report, out)
+    return report.exit_code
+
+
+# --- diagram ----------------------------------------------------------------------------------
+
+
+def _account_type(text: str) -> AccountType:
+    """Read an account type from its letter or its name, in any case."""
+    from .entities import AccountType
+
+    key = text.strip().upper().replace("-", "_").replace(" ", "_")
+    for account_type in AccountType:
+        if key in (account_type.value, account_type.name):
+            return account_type
+    known = ", ".join(f"{t.value} ({t.name.lower()})" for t in AccountType)
+    raise _UsageError(f"unknown account type {text!r}; use one of {known}")
+
+
+def _diagram(args: argparse.Namespace, out: TextIO) -> int:
+    from .status import TransitionTable, to_dot, to_mermaid
+
+    account_type = _account_type(args.account_type) if args.account_type else None
+    draw = to_dot if args.format == "dot" else to_mermaid
+    out.write(draw(TransitionTable.default(), account_type))
+    return 0
+
+
+# --- duplicates -------------------------------------------------------------------------------
 
 
 def _accounts(path: Path, out: dict[str, tuple[str, str, str]]) -> tuple[list[object], int]:
@@ -124,24 +288,36 @@ def _duplicates(args: argparse.Namespace, stdout: TextIO) -> int:
     return 0
 
 
-class _UsageError(Exception):
-    """A one-line reason to exit with status 2."""
-
-
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """
     Run the command line; return the exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        stdout: where output goes (default: ``sys.stdout``); stderr stays ``sys.stderr``.
     """
-    from ._records import UnreadableFile
+    from ._readers import UnreadableFile
 
     out = stdout or sys.stdout
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command is None:
-        from .__main__ import demo
-
-        return demo(out)
+        args = parser.parse_args(["check"])
+    run = {"check": _check, "diagram": _diagram, "duplicates": _duplicates}[args.command]
     try:
-        return _duplicates(args, out)
+        return run(args, out)
     except (UnreadableFile, _UsageError) as error:
         print(f"accountcore: {error}", file=sys.stderr)
         return 2
+    except BrokenProcessPool as error:
+        print(f"accountcore: a worker process failed ({error})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("accountcore: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output left (``| head``): quiet, as other tools are. Python
+        # would report the failed flush of stdout at exit, so point stdout at nothing.
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool the pipe ended

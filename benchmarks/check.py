@@ -1,0 +1,220 @@
+"""
+The ``check`` command (``python -m accountcore check FILE``) on a large CSV file: rows per
+second in one process, the speed-up of ``--jobs 2``, and whether memory stays flat.
+
+- ``check_rows``: ``main(["check", FILE, "--format", "json"])`` in this process over
+  `ROWS` rows (100,000; 10,000 with ``--quick``), identifier checks on: reading, validating,
+  counting and the JSON report, not interpreter start-up. Microseconds per row against a
+  budget of 100 µs (row "10,000 rows/s budget", target: a ratio of at most 1.0).
+- ``check_jobs``: the same command with ``--jobs 2`` against ``--jobs 1``, each timed the
+  same way, the worker pool's start-up included (target: a ratio of at most 1/1.6 = 0.625,
+  i.e. two processes at least 1.6 times as fast; meaningful on a machine with at least 2
+  cores, and the note gives the core count). Both must report the same JSON, or the run stops.
+- ``check_memory``: the peak resident set of ``python -m accountcore check FILE --format
+  json`` over `MEMORY_ROWS` (1,000,000; 100,000 with ``--quick``) rows against the same over
+  a tenth of them (target: a ratio of at most 1.2: memory flat in the file's length). Each
+  check runs as the only child of a fresh, small interpreter, which reports
+  ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (kilobytes on Linux). The go-between is
+  needed: Linux carries a process's peak over ``fork`` and ``exec``, so a check started
+  straight from this (large) process would report this process's size.
+
+Data. The run's records (`benchmarks._data.make_records`, every one valid) flattened to CSV
+columns the way `accountcore._readers` reads them: a column per dotted record path, list
+items by index (``financial.bank_accounts.0.iban``), empty cells for missing values,
+``true``/``false`` for booleans. The file repeats the records until it has the rows asked
+for; it is written once per size into a temporary directory, outside the timed region. The
+first check's report must count every row valid, or the run stops: a row the reader or the
+flattening gets wrong would otherwise be timed as a cheap rejection.
+
+Timing. `time.perf_counter` around each of `ROUNDS` calls (standard output to a throwaway
+buffer); the median counts. The objects this benchmark process already holds (the generated
+records, the contenders) are frozen out of the garbage collector's sight first
+(`gc.freeze`), as a command-line run has none of them; the check's own collections count.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from accountcore._cli import main
+
+from ._registry import Context, Row, register
+
+__all__ = ["check_jobs", "check_memory", "check_rows", "flatten", "write_csv"]
+
+ROWS = 100_000
+MEMORY_ROWS = 1_000_000
+QUICK_ROWS = 10_000
+QUICK_MEMORY_ROWS = 100_000
+BUDGET_US = 100.0
+JOBS_TARGET = 1 / 1.6
+MEMORY_TARGET = 1.2
+ROUNDS = 3
+
+#: The go-between: runs the command given as arguments, then prints its child's peak.
+_MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
+"""
+
+
+def flatten(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(dotted path, cell)`` for every non-empty leaf of a record."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from flatten(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from flatten(item, f"{prefix}.{index}")
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"
+    elif value is not None:
+        yield prefix, str(value)
+
+
+def write_csv(records: list[dict[str, Any]], rows: int, path: Path) -> None:
+    """Write ``rows`` rows to ``path``: ``records`` flattened, repeated as often as needed."""
+    flat = [dict(flatten(record)) for record in records]
+    columns: dict[str, None] = {}
+    for row in flat:
+        columns.update(dict.fromkeys(row))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), restval="")
+        writer.writeheader()
+        for start in range(0, rows, len(flat)):
+            writer.writerows(flat[: rows - start])
+
+
+def _file(ctx: Context, rows: int) -> Path:
+    """Return the CSV file of ``rows`` rows, written on first use into the run's temp dir."""
+    key = f"check.csv.{rows}"
+    if key not in ctx.cache:
+        if "check.dir" not in ctx.cache:
+            ctx.cache["check.dir"] = tempfile.TemporaryDirectory(prefix="accountcore-check-")
+        path = Path(ctx.cache["check.dir"].name) / f"accounts-{rows}.csv"
+        start = time.perf_counter()
+        write_csv(ctx.records, rows, path)
+        size = path.stat().st_size / 1e6
+        print(f"check: wrote {rows:,} rows ({size:,.0f} MB) in {time.perf_counter() - start:.1f} s")
+        ctx.cache[key] = path
+    path: Path = ctx.cache[key]
+    return path
+
+
+def _run(path: Path, *options: str) -> tuple[float, dict[str, Any]]:
+    """Run the check command once in this process; return seconds and its JSON report."""
+    out = io.StringIO()
+    gc.collect()
+    gc.freeze()
+    try:
+        start = time.perf_counter()
+        main(["check", str(path), "--format", "json", "--max-invalid", "20", *options], stdout=out)
+        seconds = time.perf_counter() - start
+    finally:
+        gc.unfreeze()
+    report: dict[str, Any] = json.loads(out.getvalue())
+    return seconds, report
+
+
+def _timed(path: Path, rows: int, *options: str) -> tuple[float, dict[str, Any]]:
+    """Return the median seconds of `ROUNDS` runs and the first run's report, checked."""
+    seconds, first = _run(path, *options)
+    totals = first["totals"]
+    if totals["records"] != rows or totals["invalid"]:
+        raise AssertionError(f"check {' '.join(options)}: {totals}, {first['invalid'][:3]}")
+    times = [seconds] + [_run(path, *options)[0] for _ in range(ROUNDS - 1)]
+    return statistics.median(times), first
+
+
+def _rows(ctx: Context) -> int:
+    return ROWS if ctx.settings.n >= ROWS else QUICK_ROWS
+
+
+def _one_job(ctx: Context, rows: int) -> tuple[float, dict[str, Any]]:
+    """Return the median seconds of ``check`` in one process, and its report; once per run."""
+    key = f"check.jobs1.{rows}"
+    if key not in ctx.cache:
+        ctx.cache[key] = _timed(_file(ctx, rows), rows)
+    result: tuple[float, dict[str, Any]] = ctx.cache[key]
+    return result
+
+
+@register("check_rows")
+def check_rows(ctx: Context) -> list[Row]:
+    """`check` of a CSV file in one process against 10,000 rows per second."""
+    rows = _rows(ctx)
+    seconds, _ = _one_job(ctx, rows)
+    note = f"{rows / seconds:,.0f} rows/s, median of {ROUNDS}"
+    print(f"check_rows: {note}")
+    return [
+        Row(
+            f"check, 1 process, CSV ({rows:,} rows)",
+            "µs/row",
+            1e6 * seconds / rows,
+            "10,000 rows/s budget",
+            BUDGET_US,
+            1.0,
+            note,
+        ),
+    ]
+
+
+@register("check_jobs")
+def check_jobs(ctx: Context) -> list[Row]:
+    """`check --jobs 2` against `--jobs 1` on the same file."""
+    rows = _rows(ctx)
+    one, alone = _one_job(ctx, rows)
+    two, report = _timed(_file(ctx, rows), rows, "--jobs", "2")
+    if report != alone:
+        raise AssertionError("check --jobs 2 reported otherwise than --jobs 1")
+    note = f"{one:.2f} s -> {two:.2f} s, x{one / two:.2f} on {os.cpu_count()} cores"
+    print(f"check_jobs: {note}")
+    return [
+        Row(f"check --jobs 2 ({rows:,} rows)", "s", two, "check --jobs 1", one, JOBS_TARGET, note)
+    ]
+
+
+def _peak_kb(path: Path) -> int:
+    """Return the peak RSS (kB) of a fresh interpreter checking ``path``."""
+    command = [sys.executable, "-m", "accountcore", "check", str(path), "--format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=False
+    )
+    peak, code = done.stdout.split()[-2:] if done.stdout else ("0", "none")
+    if code != "0":
+        raise AssertionError(f"check of {path.name} exited {code}: {done.stderr[-500:]}")
+    return int(peak)
+
+
+@register("check_memory")
+def check_memory(ctx: Context) -> list[Row]:
+    """Peak memory of `check` over ten times the rows, against one tenth."""
+    large = MEMORY_ROWS if ctx.settings.n >= ROWS else QUICK_MEMORY_ROWS
+    small = large // 10
+    small_kb, large_kb = _peak_kb(_file(ctx, small)), _peak_kb(_file(ctx, large))
+    note = f"{small_kb / 1024:,.0f} MiB -> {large_kb / 1024:,.0f} MiB peak RSS"
+    print(f"check_memory: {note}")
+    return [
+        Row(
+            f"check peak memory, {large:,} rows vs {small:,}",
+            "MiB",
+            large_kb / 1024,
+            f"check of {small:,} rows",
+            small_kb / 1024,
+            MEMORY_TARGET,
+            note,
+        )
+    ]

@@ -1,0 +1,412 @@
+"""The ``check`` and ``diagram`` commands: every input format, malformed files, exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from _samples import record
+
+from accountcore._check import CHUNK, Chunk, FileTally, _judged
+from accountcore._cli import main
+from accountcore._summary import progress
+
+TYPES = (
+    "associate",
+    "bank",
+    "customer",
+    "division",
+    "employee",
+    "lead",
+    "not_validated",
+    "prospect",
+    "reseller",
+    "supplier",
+    "suspect",
+)
+XML = """<?xml version="1.0" encoding="UTF-8"?>
+<eExact>
+  <Accounts>
+    <Account code="1001" type="C" status="A">
+      <Name>Acme B.V.</Name>
+      <Addresses>
+        <Address type="VIS">
+          <AddressLine1>Damrak</AddressLine1><AddressNo>1</AddressNo>
+          <PostalCode>1012 LG</PostalCode><City>Amsterdam</City><IsoCountry>NL</IsoCountry>
+        </Address>
+      </Addresses>
+    </Account>
+    <Account code="1002" type="S" status="A">
+      <Name>Brandt GmbH</Name>
+      <Addresses>
+        <Address type="VIS">
+          <AddressLine1>Rheinallee 12</AddressLine1><City>Köln</City><IsoCountry>XX</IsoCountry>
+        </Address>
+      </Addresses>
+    </Account>
+  </Accounts>
+</eExact>
+"""
+
+
+T = TypeVar("T")
+EXACT = Path(__file__).parent / "data" / "exact"
+#: The Exact XML fixtures and the exit code checking each must give.
+EXACT_EXITS = {
+    "accounts.xml": 0,
+    "latin1.xml": 0,
+    "bad_iban.xml": 1,
+    "bad_encoding.xml": 2,
+    "empty.xml": 2,
+    "entities.xml": 2,
+    "not_xml.xml": 2,
+    "truncated.xml": 2,
+    "unknown_element.xml": 2,
+    "wrong_root.xml": 2,
+}
+
+
+def run(*argv: str) -> tuple[int, str]:
+    """Run the command line in-process; return the exit code and standard output."""
+    out = io.StringIO()
+    return main(list(argv), stdout=out), out.getvalue()
+
+
+def run_json(*argv: str) -> tuple[int, dict[str, Any]]:
+    """Run a check with ``--format json``; return the exit code and the parsed report."""
+    code, out = run(*argv, "--format", "json")
+    report: dict[str, Any] = json.loads(out)
+    return code, report
+
+
+def flatten(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Yield the CSV columns of a record: dotted paths, list items by index."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from flatten(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from flatten(item, f"{prefix}.{index}")
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"
+    elif value is not None:
+        yield prefix, str(value)
+
+
+def records() -> list[dict[str, object]]:
+    """Two valid accounts and one whose IBAN has wrong check digits and whose city is blank."""
+    bad: dict[str, Any] = record(id="a3", code="1003")
+    bad["financial"]["bank_accounts"][0]["iban"] = "NL92 ABNA 0417 1643 00"
+    bad["summary"]["address"]["city"] = " "
+    return [record(id="a1"), record(id="a2", code="1002", type="S"), bad]
+
+
+def write(path: Path, rows: list[dict[str, object]]) -> Path:
+    """Write ``rows`` in the format ``path``'s extension names; return the path."""
+    if path.suffix == ".json":
+        path.write_text(json.dumps(rows), encoding="utf-8")
+    elif path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        flat = [dict(flatten(r)) for r in rows]
+        columns = list(dict.fromkeys(key for row in flat for key in row))
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+            writer.writeheader()
+            writer.writerows(flat)
+    return path
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """Return stderr, asserting it is one line starting ``accountcore:``, no traceback."""
+    err = capsys.readouterr().err
+    assert err.startswith("accountcore: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+class TestFormats:
+    @pytest.mark.parametrize("suffix", [".csv", ".json", ".jsonl"])
+    def test_each_format(self, tmp_path: Path, suffix: str) -> None:
+        """Each format reads the same records to the same counts and problems."""
+        path = write(tmp_path / f"accounts{suffix}", records())
+        code, report = run_json("check", str(path))
+        assert code == 1
+        assert report["totals"] == {"records": 3, "valid": 2, "invalid": 1, "listed": 1}
+        assert report["by_type"]["customer"] == 1 and report["by_type"]["supplier"] == 1
+        (invalid,) = report["invalid"]
+        problems = {(p["path"], p["code"]) for p in invalid["problems"]}
+        assert problems == {
+            ("$.financial.bank_accounts[0].iban", "invalid_checksum"),
+            ("$.summary.address.city", "required"),
+        }
+
+    def test_exact_xml(self, tmp_path: Path) -> None:
+        """An Exact XML export is read account by account; its places name the account."""
+        path = tmp_path / "export.xml"
+        path.write_text(XML, encoding="utf-8")
+        code, report = run_json("check", str(path))
+        assert code == 1 and report["totals"]["valid"] == 1
+        (invalid,) = report["invalid"]
+        assert invalid["place"].startswith("Account 2")
+        assert invalid["problems"][0]["code"] == "unknown_country"
+
+    @pytest.mark.parametrize(("name", "exit_code"), sorted(EXACT_EXITS.items()))
+    def test_exact_fixtures(
+        self, capsys: pytest.CaptureFixture[str], name: str, exit_code: int
+    ) -> None:
+        """Each Exact XML fixture checks to its exit code; an unreadable one to one line."""
+        path = EXACT / name
+        if not path.exists():
+            pytest.skip(f"{path} is not there")
+        assert run("check", str(path))[0] == exit_code
+        if exit_code == 2:
+            assert str(path) in one_error_line(capsys)
+
+    def test_input_format_overrides_the_extension(self, tmp_path: Path) -> None:
+        """--input-format reads a file whatever its name."""
+        path = write(tmp_path / "accounts.jsonl", records()[:1]).rename(tmp_path / "export.txt")
+        assert run_json("check", str(path), "--input-format", "jsonl")[0] == 0
+
+    def test_several_files(self, tmp_path: Path) -> None:
+        """Counts are given per file and overall; invalid records name their file."""
+        good = write(tmp_path / "good.csv", records()[:2])
+        mixed = write(tmp_path / "mixed.jsonl", records())
+        code, report = run_json("check", str(good), str(mixed))
+        files = [(f["file"], f["valid"], f["invalid"]) for f in report["files"]]
+        assert code == 1 and files == [(str(good), 2, 0), (str(mixed), 2, 1)]
+        assert report["totals"]["records"] == 5
+        assert report["invalid"][0]["file"] == str(mixed)
+
+
+class TestExitCodes:
+    def test_all_valid(self, tmp_path: Path) -> None:
+        """A file of valid records exits 0 and says so."""
+        code, out = run("check", str(write(tmp_path / "a.jsonl", records()[:2])))
+        assert code == 0 and out.rstrip().endswith("2 records: 2 valid, 0 invalid")
+
+    def test_some_invalid(self, tmp_path: Path) -> None:
+        """An invalid record exits 1 and shows its place, every path, code and message."""
+        code, out = run("check", str(write(tmp_path / "a.jsonl", records())))
+        assert code == 1 and "line 3" in out
+        assert "$.financial.bank_accounts[0].iban  invalid_checksum  The IBAN" in out
+        assert "$.summary.address.city  required" in out
+
+    def test_reading_problems_make_a_record_invalid(self, tmp_path: Path) -> None:
+        """A cell the reader cannot read is reported with the record's other problems."""
+        rows: list[dict[str, Any]] = records()[:1]
+        rows[0]["marketing"]["security_level"] = "high"
+        code, report = run_json("check", str(write(tmp_path / "a.csv", rows)))
+        (invalid,) = report["invalid"]
+        assert code == 1 and invalid["place"] == "row 2"
+        assert invalid["problems"][0]["path"] == "$.marketing.security_level"
+
+    def test_max_invalid_lists_some_counts_all(self, tmp_path: Path) -> None:
+        """--max-invalid caps the records listed, never the count."""
+        path = write(tmp_path / "a.jsonl", [records()[2]] * 5)
+        code, report = run_json("check", str(path), "--max-invalid", "2")
+        assert code == 1 and len(report["invalid"]) == 2
+        assert report["totals"]["invalid"] == 5
+        assert "3 more invalid records" in run("check", str(path), "--max-invalid", "2")[1]
+
+
+class TestMalformed:
+    @pytest.mark.parametrize(
+        ("name", "content", "reason"),
+        [
+            ("bad.jsonl", b'{"code": "caf\xe9"}\n', "not UTF-8"),
+            ("bad.csv", b"code,name\n\xff\xfe,x\n", "not UTF-8"),
+            ("bad.json", b'[{"code": "1001", "name": ', "ends in the middle of record 1"),
+            ("bad.csv", b"code,name\n1001,Acme\n", "missing columns: type, type_since"),
+            ("bad.xml", XML[:400].encode(), "the file ends"),
+            (
+                "bad.xml",
+                XML.replace("<Name>", "<Nickname>x</Nickname><Name>").encode(),
+                "unknown element <Nickname>",
+            ),
+            ("empty.jsonl", b"", "holds no records"),
+        ],
+    )
+    def test_unreadable_exits_2(
+        self,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        name: str,
+        content: bytes,
+        reason: str,
+    ) -> None:
+        """An unreadable file ends the check with exit 2 and one line saying why."""
+        path = tmp_path / name
+        path.write_bytes(content)
+        code, out = run("check", str(path))
+        assert code == 2 and out == ""
+        assert reason in one_error_line(capsys)
+
+    def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A missing file is named before any file is read."""
+        good = write(tmp_path / "good.jsonl", records())
+        assert run("check", str(good), str(tmp_path / "nope.csv"))[0] == 2
+        assert "nope.csv: no such file" in one_error_line(capsys)
+
+    def test_directory(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A directory is not a file."""
+        assert run("check", str(tmp_path))[0] == 2
+        assert "is a directory" in one_error_line(capsys)
+
+    @pytest.mark.parametrize("option", [["--jobs", "0"], ["--max-invalid", "-1"], ["--bogus"]])
+    def test_usage_errors(self, capsys: pytest.CaptureFixture[str], option: list[str]) -> None:
+        """A bad option exits 2 with one line."""
+        with pytest.raises(SystemExit) as caught:
+            run("check", *option)
+        assert caught.value.code == 2
+        one_error_line(capsys)
+
+
+class TestBundledSample:
+    def test_default_is_the_sample(self) -> None:
+        """With no file the bundled sample is checked: every type, faults found, exit 1."""
+        code, report = run_json("check")
+        totals = report["totals"]
+        assert code == 1 and totals["records"] == 1000
+        assert 20 <= totals["invalid"] <= 60
+        by_type = report["by_type"]
+        assert set(by_type) == set(TYPES) and all(by_type.values())
+
+    def test_no_command_checks_the_sample(self) -> None:
+        """No command at all runs the same check, summary first, total last."""
+        code, out = run()
+        assert code == 1 and "Valid accounts by type" in out
+        assert out.rstrip().endswith("1,000 records: 960 valid, 40 invalid")
+
+    def test_plain_text_without_rich(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without rich (the cli extra) the summary is plain text with the same content."""
+        for name in [m for m in sys.modules if m == "rich" or m.startswith("rich.")]:
+            monkeypatch.setitem(sys.modules, name, None)
+        monkeypatch.setitem(sys.modules, "rich", None)
+        code, out = run()
+        assert code == 1 and "┃" not in out and "  C customer" in out
+        assert "$.summary.address.country  unknown_country" in out
+
+
+class Inline(Executor):
+    """An executor that runs each call at once, in this process, and remembers which."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self.calls.append(fn.__name__)
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+class TestJobs:
+    def test_jobs_report_as_one(self) -> None:
+        """Two worker processes give the very report one process gives, in the same order."""
+        assert CHUNK < 1000  # the sample spans several chunks
+        assert run_json("check", "--jobs", "2") == run_json("check", "--jobs", "1")
+
+    def test_chunks_travel_packed(self) -> None:
+        """Chunks go to workers packed by marshal, or pickled when marshal cannot pack them."""
+        pool = Inline()
+        plain: Chunk = [("line 1", record(), ()), ("line 2", None, ())]
+        odd: Chunk = [("line 1", {**record(), "name": Decimal(1)}, ())]
+        verdicts = [v for _, vs in _judged([plain, odd], pool, 1) for v in vs]
+        assert pool.calls == ["judge_packed", "judge"]
+        assert [v[0] for v in verdicts] == ["C", "", ""]
+        assert verdicts[2][2][0][:2] == ("$.name", "invalid_type")
+
+    def test_collections_are_restored(self, tmp_path: Path) -> None:
+        """The batch garbage-collection setting lasts for the check only."""
+        before = gc.get_threshold()
+        run("check", str(write(tmp_path / "a.jsonl", records())))
+        assert gc.get_threshold() == before
+
+
+class TestProgress:
+    def test_bar_only_when_wanted(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The progress callback exists when asked for (rich is installed) and draws quietly."""
+        with progress(False) as show:
+            assert show is None
+        with progress(True) as show:
+            assert show is not None
+            show(FileTally("a.csv", "csv", valid=500))
+        assert capsys.readouterr().out == ""
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+    def test_bar_on_a_terminal(self) -> None:
+        """With stderr a terminal a bar shows there, and stdout stays the report alone."""
+        import pty
+
+        main_fd, terminal = pty.openpty()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "accountcore", "check", "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        seen = []
+        with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
+            while chunk := os.read(main_fd, 65536):
+                seen.append(chunk)
+        os.close(main_fd)
+        out, _ = child.communicate()
+        assert child.returncode == 1 and json.loads(out)["totals"]["records"] == 1000
+        assert "1,000 records" in b"".join(seen).decode(errors="replace")
+
+
+class TestDiagram:
+    def test_mermaid(self) -> None:
+        """The default diagram is Mermaid, every type's moves labelled."""
+        code, out = run("diagram")
+        assert code == 0 and out.startswith("stateDiagram-v2")
+
+    @pytest.mark.parametrize("name", ["C", "customer", "Customer", "c"])
+    def test_dot_for_one_type(self, name: str) -> None:
+        """A type by letter or name, in any case, draws that type's machine in DOT."""
+        code, out = run("diagram", "--type", name, "--format", "dot")
+        assert code == 0 and out.startswith('digraph "account status (Customer)"')
+
+    def test_bad_type(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An unknown type exits 2 with one line listing the known ones."""
+        assert run("diagram", "--type", "Q")[0] == 2
+        assert "C (customer)" in one_error_line(capsys)
+
+
+class TestEntryPoint:
+    def test_python_m(self, tmp_path: Path) -> None:
+        """python -m accountcore check runs in a fresh interpreter and prints JSON."""
+        path = write(tmp_path / "a.csv", records())
+        done = subprocess.run(
+            [sys.executable, "-m", "accountcore", "check", str(path), "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1 and json.loads(done.stdout)["totals"]["invalid"] == 1
+
+    def test_python_m_unreadable(self, tmp_path: Path) -> None:
+        """An unreadable file in a fresh interpreter: exit 2, one line, no traceback."""
+        path = tmp_path / "a.json"
+        path.write_text('[{"code": ')
+        done = subprocess.run(
+            [sys.executable, "-m", "accountcore", "check", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.startswith("accountcore: ") and done.stderr.count("\n") == 1
