@@ -18,9 +18,9 @@ from datetime import date, datetime
 import attrs
 
 from . import status as _status
+from ._refusal import Refusal
 from .entities import Account, AccountStatus, AccountType, Contact
 from .errors import (
-    ActionRefused,
     InvalidTransition,
     InvalidTypeChange,
     Problem,
@@ -80,31 +80,8 @@ class _Lookups:
     cost_centres: CostCentres | None = None
 
 
-class _Refusal:
-    """Collects every reason an action is refused, then raises them together."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.denials: list[Decision] = []
-        self.allowed: list[Decision] = []
-
-    def decision(self, decision: Decision, path: tuple[str | int, ...]) -> None:
-        if decision.allowed:
-            self.allowed.append(decision)
-            return
-        self.denials.append(decision)
-        self.problems.append(Problem(path, decision.problem_code, decision.message))
-
-    def error(self, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
-        self.problems += [problem.prefixed(prefix) for problem in error.problems]
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ActionRefused(self.problems, self.denials)
-
-
 def _host_checks(
-    account: Account, policy: Policy, lookups: _Lookups, refusal: _Refusal
+    account: Account, policy: Policy, lookups: _Lookups, refusal: Refusal
 ) -> tuple[SkippedCheck, ...]:
     report = validate(
         account,
@@ -185,7 +162,7 @@ def create_account(
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal()
     if not isinstance(data, Mapping):
         refusal.problems.append(Problem((), "invalid_type", "Expected a record (an object)."))
         refusal.raise_if_any()
@@ -207,7 +184,7 @@ def create_account(
 
 
 def _decide_create_from_record(
-    data: Mapping[str, object], by: Principal, policy: Policy, refusal: _Refusal
+    data: Mapping[str, object], by: Principal, policy: Policy, refusal: Refusal
 ) -> None:
     """When the record is unreadable, still report a denial its type would meet."""
     raw = data.get("type")
@@ -218,7 +195,7 @@ def _decide_create_from_record(
 # --- edit -------------------------------------------------------------------------------------
 
 
-def _apply_edits(account: Account, edits: Mapping[str, object], refusal: _Refusal) -> JSONObject:
+def _apply_edits(account: Account, edits: Mapping[str, object], refusal: Refusal) -> JSONObject:
     record = copy.deepcopy(to_dict(account))
     for path, value in edits.items():
         steps = path.split(".") if isinstance(path, str) else []
@@ -274,7 +251,7 @@ def edit_fields(
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal()
     if not isinstance(edits, Mapping):
         refusal.problems.append(Problem((), "invalid_type", "Expected edits as {path: value}."))
         refusal.raise_if_any()
@@ -316,7 +293,7 @@ def change_status(
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal()
     decision = policy.decide(by, ChangeStatus(target), account)
     refusal.decision(decision, ("status",))
     right = int(decision.right) if decision.allowed and decision.right is not None else None
@@ -355,7 +332,7 @@ def change_type(
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal()
     decision = policy.decide(by, ChangeType(new_type), account)
     refusal.decision(decision, ("type",))
     right = int(decision.right) if decision.allowed and decision.right is not None else None
@@ -392,7 +369,7 @@ def delete_account(account: Account, *, by: Principal, policy: Policy) -> Decisi
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal()
     decision = policy.decide(by, Delete(), account)
     refusal.decision(decision, ())
     refusal.raise_if_any()

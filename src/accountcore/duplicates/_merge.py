@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .._refusal import Refusal
 from ..entities import Account, Address, Contact, FreeField
-from ..errors import ActionRefused, Problem
+from ..errors import Problem
 from ..identifiers import Identifier, mask
 from ..rights import Decision, Merge, Policy, Principal, RunDeduplication
 from ..validation import account_problems
@@ -202,27 +203,6 @@ class MergeOutcome:
     decisions: tuple[Decision, ...] = ()
 
 
-class _Refusal:
-    """Collects every reason a merge is refused, then raises them together."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.denials: list[Decision] = []
-        self.allowed: list[Decision] = []
-
-    def decision(self, decision: Decision, path: tuple[str | int, ...]) -> None:
-        if decision.allowed:
-            self.allowed.append(decision)
-            return
-        if decision not in self.denials:
-            self.denials.append(decision)
-        self.problems.append(Problem(path, decision.problem_code, decision.message))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ActionRefused(self.problems, self.denials)
-
-
 def _places(plan: MergePlan) -> list[tuple[tuple[str | int, ...], Account]]:
     others = [(("others", i), account) for i, account in enumerate(plan.base[1:])]
     return [(("survivor",), plan.base[0]), *others]
@@ -299,7 +279,7 @@ def apply_merge(
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal(unique_denials=True)
     refusal.problems += _conflicts(plan)
     for where, account in _places(plan):
         refusal.decision(policy.decide(by, Merge(), account), where)
@@ -349,7 +329,7 @@ def run_deduplication(
 
     .. versionadded:: 0.1
     """
-    refusal = _Refusal()
+    refusal = Refusal(unique_denials=True)
     refusal.decision(policy.decide(by, RunDeduplication(), None), ())
     refusal.raise_if_any()
     from ._find import find_duplicates
