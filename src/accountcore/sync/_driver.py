@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Collection, Generator
 from datetime import datetime, timedelta, timezone
 
 from ..errors import NotFoundError, Problem, ValidationError
+from ._model import Capabilities
 from ._policy import DEFAULT_POLICY, RandomSource, Resolution, SyncPolicy
 from ._ports import AccountingSystem, AsyncAccountingSystem, Outbox
 from ._runner import Call, FindCall, RunReport, run
@@ -49,6 +50,18 @@ class _Base:
         self.policy = policy
         self.clock = clock or _utc_now
         self.random = random or _random.Random().random
+
+    def _steps(
+        self, capabilities: Capabilities, at: datetime
+    ) -> Generator[Call, object, RunReport]:
+        return run(
+            self.outbox,
+            capabilities,
+            now=at,
+            schedule=self.schedule,
+            policy=self.policy,
+            random=self.random,
+        )
 
     def _expedite(self, account_keys: Collection[str], now: datetime) -> None:
         record = expedite(self.outbox.pending(), account_keys, now=now)
@@ -113,15 +126,7 @@ class SyncDriver(_Base):
         """
         Send everything due at ``now`` (default: the clock); return what happened.
         """
-        at = _checked_now(now, self.clock)
-        steps = run(
-            self.outbox,
-            self.system.capabilities,
-            now=at,
-            schedule=self.schedule,
-            policy=self.policy,
-            random=self.random,
-        )
+        steps = self._steps(self.system.capabilities, _checked_now(now, self.clock))
         return self._drive(steps)
 
     def push_now(self, account_keys: Collection[str], *, now: datetime | None = None) -> RunReport:
@@ -189,15 +194,7 @@ class AsyncSyncDriver(_Base):
         """
         Send everything due at ``now`` (default: the clock); return what happened.
         """
-        at = _checked_now(now, self.clock)
-        steps = run(
-            self.outbox,
-            self.system.capabilities,
-            now=at,
-            schedule=self.schedule,
-            policy=self.policy,
-            random=self.random,
-        )
+        steps = self._steps(self.system.capabilities, _checked_now(now, self.clock))
         return await self._drive(steps)
 
     async def push_now(

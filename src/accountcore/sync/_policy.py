@@ -125,7 +125,7 @@ def backoff(attempt: int, draw: float, *, base: timedelta, cap: timedelta) -> ti
     """
     exponent = max(attempt - 1, 0)
     # Compare before multiplying: base * 2**exponent overflows timedelta for large attempts.
-    ceiling = cap if exponent >= 64 or base * 1 >= cap / (1 << exponent) else base * (1 << exponent)
+    ceiling = cap if exponent >= 64 or base >= cap / (1 << exponent) else base * (1 << exponent)
     return ceiling * min(max(draw, 0.0), 1.0)
 
 

@@ -16,7 +16,7 @@ from ..errors import AdapterError, RateLimitedError, RemoteUnavailableError, Syn
 from ._engine import Batch, Plan, plan
 from ._model import Capabilities, LimitScope, OutcomeStatus, PushItem, PushOutcome, RemoteAccount
 from ._policy import RandomSource, SyncPolicy, charge, default_pause, pause
-from ._ports import Outbox, Record
+from ._ports import Disposition, Outbox, Record
 from ._schedule import Schedule
 from ._settle import absorb, begin, settle
 
@@ -89,7 +89,7 @@ class _Tally:
 
     def closed(self, record: Record) -> None:
         for closed in record.closed:
-            if closed.disposition.value == "applied":
+            if closed.disposition is Disposition.APPLIED:
                 self.add("local" if closed.local else "applied")
             else:
                 self.add("dead_lettered")
