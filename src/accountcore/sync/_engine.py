@@ -109,9 +109,9 @@ class _Planner:
 
     def __init__(self, now: datetime, schedule: Schedule, policy: SyncPolicy) -> None:
         self.now = now
-        self.schedule = schedule
         self.policy = policy
         self.latest = latest_run(schedule, now)
+        self.next_run = next_run(schedule, now)
         self.wake: datetime | None = None
         self.entries: list[Entry] = []
         self.closed: list[Closed] = []
@@ -134,7 +134,7 @@ class _Planner:
             if self.latest is not None and first.change.saved_at < self.latest:
                 return True
             self.wake_at(head.expedited)
-            self.wake_at(next_run(self.schedule, self.now))
+            self.wake_at(self.next_run)
             return False
         if first.state is EntryState.PARKED:
             return False
