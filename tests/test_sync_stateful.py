@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from random import Random
+from typing import Protocol
 
 import attrs
 from _sync import T0, Clock, change
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from accountcore.entities import Account
 from accountcore.sync import (
     Capabilities,
     Change,
@@ -122,19 +124,47 @@ class Spy:
         return self.inner.find_by_account_keys(account_keys)
 
 
+class Remote(Protocol):
+    """What the machine needs of the accounting system behind the fault injector."""
+
+    applied: list[PushItem]
+    refused_calls: int
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def push(self, items: Sequence[PushItem]) -> Sequence[PushOutcome]: ...
+
+    def fetch(self, external_ids: Sequence[str]) -> Mapping[str, RemoteAccount]: ...
+
+    def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]: ...
+
+    def records_for(self, account_key: str) -> list[RemoteAccount]: ...
+
+    def edit_remotely(self, external_id: str, snapshot: Account) -> RemoteAccount: ...
+
+
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = Clock(T0)
-        self.remote = InMemoryAccountingSystem(
-            clock=self.clock, capabilities=CAPS, unique_account_keys=False
-        )
+        self.remote = self.make_remote()
         self.outbox = CrashingOutbox(InMemoryOutbox())
         self.seqs: dict[str, int] = {}
         self.latest: dict[str, Change] = {}
         self.faults = FaultInjectingAccountingSystem(self.remote, seed=0, profile=FaultProfile())
         self.spy = Spy(self.faults, self.outbox.inner)
         self.driver = SyncDriver(self.spy, self.outbox, schedule=SCHEDULE, clock=self.clock)
+
+    def make_remote(self) -> Remote:
+        """The accounting system under the faults; it may hold two records of one account."""
+        return InMemoryAccountingSystem(
+            clock=self.clock, capabilities=CAPS, unique_account_keys=False
+        )
+
+    def key(self, name: str) -> str:
+        """The account key of the account the rules call ``name``."""
+        return name
 
     @initialize(seed=st.integers(0, 2**32 - 1))
     def start(self, seed: int) -> None:
@@ -155,8 +185,9 @@ class SyncMachine(RuleBasedStateMachine):
         with contextlib.suppress(Crash):
             step()
 
-    @rule(key=st.sampled_from(KEYS))
-    def save(self, key: str) -> None:
+    @rule(name=st.sampled_from(KEYS))
+    def save(self, name: str) -> None:
+        key = self.key(name)
         seq = self.seqs.get(key, 0) + 1
         self.seqs[key] = seq
         kind = ChangeKind.CREATE if seq == 1 else ChangeKind.UPDATE
@@ -164,8 +195,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.outbox.append([saved])
         self.latest[key] = saved
 
-    @rule(keys=st.sets(st.sampled_from(KEYS), min_size=1))
-    def push_now(self, keys: set[str]) -> None:
+    @rule(names=st.sets(st.sampled_from(KEYS), min_size=1))
+    def push_now(self, names: set[str]) -> None:
+        keys = {self.key(name) for name in names}
         self.run(lambda: self.driver.push_now(keys))
 
     @rule(minutes=st.integers(1, 40))
@@ -177,10 +209,11 @@ class SyncMachine(RuleBasedStateMachine):
     def crash_soon(self, after: int) -> None:
         self.outbox.countdown = after
 
-    @rule(key=st.sampled_from(KEYS))
-    def edit_remotely(self, key: str) -> None:
-        for found in self.remote.records_for(key):
-            edited = attrs.evolve(found.snapshot, remarks=f"edited at {self.clock()}")
+    @rule(name=st.sampled_from(KEYS))
+    def edit_remotely(self, name: str) -> None:
+        for found in self.remote.records_for(self.key(name)):
+            when = self.clock().strftime("%H:%M")
+            edited = attrs.evolve(found.snapshot, name=f"Edited {when}", remarks=f"Edited {when}")
             self.remote.edit_remotely(found.external_id, edited)
 
     @rule()
@@ -209,7 +242,7 @@ class SyncMachine(RuleBasedStateMachine):
     @invariant()
     def at_most_one_remote_record_per_account(self) -> None:
         """The accounting system never holds two records of one account."""
-        assert all(len(self.remote.records_for(key)) <= 1 for key in KEYS)
+        assert all(len(self.remote.records_for(self.key(name))) <= 1 for name in KEYS)
 
     @invariant()
     def order_never_regresses(self) -> None:
@@ -239,7 +272,7 @@ class SyncMachine(RuleBasedStateMachine):
         assert not self.outbox.pending(), (
             self.outbox.pending(),
             self.outbox.inner.all_links(),
-            self.remote.records,
+            [self.remote.records_for(key) for key in self.latest],
             self.outbox.tenant(),
         )
         closed = {c.change_id: c for c in self.outbox.inner.closed}

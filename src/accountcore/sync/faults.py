@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 import attrs
 
 from ..errors import Problem, RemoteUnavailableError, ValidationError
 from ._model import Capabilities, LimitScope, PushItem, PushOutcome, RemoteAccount
-from .memory import InMemoryAccountingSystem
+from ._ports import AccountingSystem
 
 __all__ = ["Fault", "FaultEvent", "FaultInjectingAccountingSystem", "FaultProfile"]
 
@@ -138,10 +138,13 @@ class FaultProfile:
 
 class FaultInjectingAccountingSystem:
     """
-    Wrap an `InMemoryAccountingSystem` and inject seeded faults into its calls.
+    Wrap an accounting system and inject seeded faults into its calls.
 
     Args:
-        inner: the system that really holds the records.
+        inner: the system that really holds the records: an `InMemoryAccountingSystem`, or
+            any `AccountingSystem`. The forget-key and remote-edit faults use its
+            ``forget_key(idempotency_key)`` and ``edit_remotely(external_id, snapshot)``
+            methods, and are skipped for a system without them.
         seed: seeds the one random generator every fault is drawn from.
         profile: the fault rates.
 
@@ -152,9 +155,7 @@ class FaultInjectingAccountingSystem:
     .. versionadded:: 0.1
     """
 
-    def __init__(
-        self, inner: InMemoryAccountingSystem, *, seed: int, profile: FaultProfile
-    ) -> None:
+    def __init__(self, inner: AccountingSystem, *, seed: int, profile: FaultProfile) -> None:
         self.inner = inner
         self.profile = profile
         self.active = True
@@ -178,7 +179,7 @@ class FaultInjectingAccountingSystem:
             UnsupportedOperationError: a batch above ``max_batch``, faults or not.
         """
         if not self.active or len(items) > self.capabilities.max_batch:
-            return self.inner.push(items)
+            return list(self.inner.push(items))
         if self._draw(self.profile.rate_limit):
             return self._rate_limited(len(items))
         if self._draw(self.profile.crash_mid_batch) and items:
@@ -193,7 +194,7 @@ class FaultInjectingAccountingSystem:
             RemoteUnavailableError: an injected failure (nothing was applied).
         """
         self._maybe_fail_read()
-        return self.inner.fetch(external_ids)
+        return dict(self.inner.fetch(external_ids))
 
     def find_by_account_keys(self, account_keys: Sequence[str]) -> dict[str, RemoteAccount]:
         """
@@ -203,7 +204,7 @@ class FaultInjectingAccountingSystem:
             RemoteUnavailableError: an injected failure (nothing was applied).
         """
         self._maybe_fail_read()
-        return self.inner.find_by_account_keys(account_keys)
+        return dict(self.inner.find_by_account_keys(account_keys))
 
     def _draw(self, probability: float) -> bool:
         return self._random.random() < probability
@@ -249,7 +250,7 @@ class FaultInjectingAccountingSystem:
         if draw < self.profile.fail_before_apply + self.profile.reject:
             self._note(Fault.REJECT, item)
             return PushOutcome.rejected("rejected", "Injected rejection.")
-        if self._draw(self.profile.forget_key):
+        if self._draw(self.profile.forget_key) and hasattr(self.inner, "forget_key"):
             self._note(Fault.FORGET_KEY, item)
             self.inner.forget_key(item.idempotency_key)
         if self._draw(self.profile.remote_edit):
@@ -257,7 +258,14 @@ class FaultInjectingAccountingSystem:
         return None
 
     def _edit(self, item: PushItem) -> None:
-        record = self.inner.records.get(item.external_id or "")
+        if not hasattr(self.inner, "edit_remotely") or item.external_id is None:
+            return
+        records = getattr(self.inner, "records", None)
+        if isinstance(records, Mapping):
+            # The in-memory system shows its records without a counted call.
+            record = records.get(item.external_id)
+        else:
+            record = self.inner.fetch([item.external_id]).get(item.external_id)
         if record is None:
             return
         self._edits += 1

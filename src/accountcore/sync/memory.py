@@ -48,6 +48,7 @@ _DEFAULT_CAPABILITIES = Capabilities(
 _NOT_FOUND = PushOutcome.rejected("not_found", "The accounting system has no such record.")
 _NO_SNAPSHOT = PushOutcome.rejected("snapshot_mismatch", "A create or update needs a snapshot.")
 _KEY_TAKEN = PushOutcome.rejected("account_key_taken", "A record already has this account key.")
+_CODE_TAKEN = PushOutcome.rejected("code_taken", "Another record already has this account code.")
 
 
 class _Limiter:
@@ -92,6 +93,8 @@ class InMemoryAccountingSystem:
         clock: returns the current time (aware); stored times are converted to UTC.
         capabilities: what the system declares; it also drives the behaviour.
         unique_account_keys: refuse a create when a record already has the account key.
+        unique_codes: refuse a create or update whose account code another record holds
+            (code ``code_taken``), as systems that keep customer codes unique do.
 
     Attributes:
         applied: every item that was applied, in order (not duplicates, not refusals).
@@ -106,10 +109,12 @@ class InMemoryAccountingSystem:
         clock: Callable[[], datetime],
         capabilities: Capabilities = _DEFAULT_CAPABILITIES,
         unique_account_keys: bool = True,
+        unique_codes: bool = False,
     ) -> None:
         self._clock = clock
         self._capabilities = capabilities
         self._unique = unique_account_keys
+        self._unique_codes = unique_codes
         self._limiter = _Limiter(capabilities.rate_limits)
         self._records: dict[str, RemoteAccount] = {}
         self._by_key: dict[str, set[str]] = {}
@@ -264,6 +269,8 @@ class InMemoryAccountingSystem:
             return _NO_SNAPSHOT
         if self._unique and self._by_key.get(item.account_key):
             return _KEY_TAKEN
+        if self._code_taken(snapshot, None):
+            return _CODE_TAKEN
         self._counter += 1
         record = RemoteAccount(
             external_id=f"R{self._counter}",
@@ -280,7 +287,15 @@ class InMemoryAccountingSystem:
             return PushOutcome.conflict(record.version, "The record changed since base_version.")
         if item.change.snapshot is None:
             return _NO_SNAPSHOT
+        if self._code_taken(item.change.snapshot, record.external_id):
+            return _CODE_TAKEN
         return self._write(record, now, record.account_key, item.change.snapshot)
+
+    def _code_taken(self, snapshot: Account, external_id: str | None) -> bool:
+        return self._unique_codes and any(
+            other.snapshot.code == snapshot.code and other.external_id != external_id
+            for other in self._records.values()
+        )
 
     def _link(self, item: PushItem, record: RemoteAccount, now: datetime) -> PushOutcome:
         for other_id in sorted(self._by_key.get(item.account_key, set()) - {record.external_id}):

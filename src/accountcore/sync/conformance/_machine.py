@@ -96,7 +96,9 @@ class AccountingSystemStateMachine(_Builders, RuleBasedStateMachine):
         super().__init__()
         self.adapter = _CheckedSystem(self.make_system())
         capabilities = attrs.evolve(self.adapter.capabilities, rate_limits=())
-        self.model = InMemoryAccountingSystem(clock=lambda: _SAVED_AT, capabilities=capabilities)
+        self.model = InMemoryAccountingSystem(
+            clock=lambda: _SAVED_AT, capabilities=capabilities, unique_codes=self.unique_codes
+        )
         self._records: list[tuple[str, str]] = []
         self._adapter_ids: dict[str, str] = {}
         self._versions: list[list[tuple[str | None, str | None]]] = []

@@ -153,6 +153,10 @@ class _Builders:
     #: format (say, a random GUID) if the system refuses malformed ids as a whole call.
     unknown_external_id: ClassVar[str] = "conformance-unknown"
 
+    #: Set it when the system refuses two records with one account code (``code_taken``),
+    #: so the reference the state machine compares with refuses them too.
+    unique_codes: ClassVar[bool] = False
+
     def account_key(self, name: str) -> str:
         """
         Return the account key the kit uses for the account it calls ``name``.
