@@ -234,6 +234,12 @@ PUBLIC = {
         "make_state_machine",
     },
     "accountcore.sync.memory": {"InMemoryAccountingSystem", "InMemoryOutbox"},
+    "accountcore.sync.tryton": {
+        "ImportPage",
+        "ImportProblem",
+        "TrytonAccountingSystem",
+        "create_database",
+    },
     "accountcore.sync.faults": {
         "Fault",
         "FaultEvent",

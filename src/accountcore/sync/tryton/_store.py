@@ -1,0 +1,389 @@
+"""
+Reading and writing parties through Tryton's ORM, inside a transaction the caller opened.
+
+`PartyStore` knows Tryton's models; it does not know the sync port. Every method runs in
+the current Tryton transaction and raises Tryton's own exceptions, which the adapter maps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, Final
+
+import attrs
+
+from ._mapping import MECHANISMS, ROLES, PartyFields
+from ._party import Party, Stored, digest
+
+__all__: list[str] = []
+
+_PARTY_FIELDS: Final = (
+    "code",
+    "name",
+    "active",
+    "accountcore_key",
+    "accountcore_snapshot",
+    "_timestamp",
+    "create_date",
+    "write_date",
+)
+_STAMPS: Final = ("_timestamp", "create_date", "write_date")
+_ADDRESS_FIELDS: Final = (
+    "party",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "subdivision",
+    "active",
+)
+#: Children the store manages, by role: the address, each mechanism type, each identifier.
+_CHILD_ROLES: Final = ("address", *MECHANISMS, *ROLES)
+
+#: The model kind of each child role.
+_KIND: Final = {"address": "address", **dict.fromkeys(MECHANISMS, "mechanism")} | dict.fromkeys(
+    ROLES, "identifier"
+)
+#: A row as Tryton's ``read`` returns it.
+Row = dict[str, Any]
+
+
+def _utc(value: datetime) -> datetime:
+    # Tryton keeps naive UTC datetimes.
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _stamp(row: Row) -> datetime:
+    return _utc(row.get("write_date") or row["create_date"])
+
+
+class PartyStore:
+    """
+    Parties in one Tryton pool; use it inside a transaction of that pool's database, with
+    ``active_test`` off in the context so inactive records are found too.
+    """
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self.Party = pool.get("party.party")
+        self.Address = pool.get("party.address")
+        self.Mechanism = pool.get("party.contact_mechanism")
+        self.Identifier = pool.get("party.identifier")
+        self.Country = pool.get("country.country")
+        self.Subdivision = pool.get("country.subdivision")
+        self._country_ids: dict[str, int] = {}
+        self._country_codes: dict[int, str] = {}
+
+    # --- reading -------------------------------------------------------------------------
+
+    def identifier_types(self) -> frozenset[str]:
+        """
+        Return the identifier types the database accepts.
+        """
+        # The types the party configuration allows, not every type Tryton knows.
+        return frozenset(str(value) for value, _ in self.Identifier.get_types() if value)
+
+    def ids_of_keys(self, keys: Iterable[str]) -> dict[str, int]:
+        """
+        Return the party holding each account key, for the keys some party holds.
+        """
+        wanted = sorted({k for k in keys if k})
+        if not wanted:
+            return {}
+        rows = self.Party.search_read(
+            [("accountcore_key", "in", wanted)],
+            fields_names=["accountcore_key"],
+        )
+        return {row["accountcore_key"]: row["id"] for row in rows}
+
+    def existing(self, ids: Iterable[int]) -> list[int]:
+        """
+        Return those of ``ids`` that are parties, inactive ones included.
+        """
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        return [p.id for p in self.Party.search([("id", "in", wanted)], order=[("id", "ASC")])]
+
+    def page(self, after: int, limit: int) -> list[int]:
+        """
+        Return up to ``limit`` party ids above ``after``, inactive ones included, in order.
+        """
+        found = self.Party.search([("id", ">", after)], order=[("id", "ASC")], limit=limit)
+        return [p.id for p in found]
+
+    def read(self, ids: Sequence[int]) -> dict[int, Party]:
+        """
+        Read the parties ``ids`` (which must exist) with their children, in four queries.
+        """
+        if not ids:
+            return {}
+        parties = self.Party.read(list(ids), list(_PARTY_FIELDS))
+        children: dict[int, list[tuple[str, Row]]] = {party["id"]: [] for party in parties}
+        domain = [("party", "in", list(ids))]
+        sources = (
+            ("address", self.Address, [*_ADDRESS_FIELDS, *_STAMPS]),
+            ("mechanism", self.Mechanism, ["party", "type", "value", "active", *_STAMPS]),
+            ("identifier", self.Identifier, ["party", "type", "code", *_STAMPS]),
+        )
+        for kind, model, names in sources:
+            rows = model.search_read(domain, fields_names=names, order=[("id", "ASC")])
+            for row in rows:
+                children[row["party"]].append((kind, row))
+        countries = self._codes(
+            {
+                r["country"]
+                for rows in children.values()
+                for k, r in rows
+                if k == "address" and r["country"]
+            }
+        )
+        subdivisions = self._subdivisions(
+            {
+                r["subdivision"]
+                for rows in children.values()
+                for k, r in rows
+                if k == "address" and r["subdivision"]
+            }
+        )
+        return {
+            party["id"]: self._party(party, children[party["id"]], countries, subdivisions)
+            for party in parties
+        }
+
+    def _party(
+        self,
+        row: Row,
+        children: list[tuple[str, Row]],
+        countries: Mapping[int, str],
+        subdivisions: Mapping[int, str],
+    ) -> Party:
+        stored = Stored.loads(row["accountcore_snapshot"])
+        known = stored.children if stored is not None else {}
+        chosen = _choose(children, known)
+        address = chosen.get("address")
+        values: dict[str, Any] = {"name": row["name"] or "", "code": row["code"] or ""}
+        values["active"] = bool(row["active"])
+        if address is not None:
+            values.update(
+                street=address["street"] or "",
+                postal_code=address["postal_code"] or None,
+                city=address["city"] or "",
+                country=countries.get(address["country"], ""),
+                subdivision=subdivisions.get(address["subdivision"]),
+            )
+        for kind in MECHANISMS:
+            if (mechanism := chosen.get(kind)) is not None:
+                values[kind] = mechanism["value"] or None
+        for role in ROLES:
+            if (identifier := chosen.get(role)) is not None:
+                values[role] = (identifier["type"], identifier["code"])
+        child_stamps = tuple(
+            sorted(f"{kind}:{child['id']}:{child['_timestamp']}" for kind, child in children)
+        )
+        version = digest((f"party:{row['id']}:{row['_timestamp']}", *child_stamps))
+        modified = max([_stamp(row), *(_stamp(child) for _, child in children)])
+        return Party(
+            id=row["id"],
+            key=row["accountcore_key"],
+            fields=PartyFields(**values),
+            children={role: child["id"] for role, child in chosen.items()},
+            stored=stored,
+            version=version,
+            child_stamps=child_stamps,
+            modified_at=modified,
+            created=row["create_date"].date(),
+        )
+
+    def _codes(self, ids: set[int]) -> dict[int, str]:
+        missing = [i for i in ids if i not in self._country_codes]
+        if missing:
+            for row in self.Country.read(missing, ["code"]):
+                self._country_codes[row["id"]] = row["code"] or ""
+        return {i: self._country_codes[i] for i in ids}
+
+    def _subdivisions(self, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return {row["id"]: row["code"] for row in self.Subdivision.read(list(ids), ["code"])}
+
+    # --- writing -------------------------------------------------------------------------
+
+    def country_id(self, code: str) -> int | None:
+        """
+        Return the id of the country with ISO code ``code``, or ``None`` if Tryton has none.
+        """
+        if not self._country_ids:
+            for row in self.Country.search_read([], fields_names=["code"]):
+                if row["code"]:
+                    self._country_ids[row["code"]] = row["id"]
+                    self._country_codes[row["id"]] = row["code"]
+        return self._country_ids.get(code)
+
+    def subdivision_id(self, code: str | None) -> int | None:
+        """
+        Return the id of the subdivision with ISO 3166-2 code ``code``, if Tryton has it.
+        """
+        if not code:
+            return None
+        found = self.Subdivision.search([("code", "=", code)], limit=1)
+        return found[0].id if found else None
+
+    def create(self, key: str, fields: PartyFields) -> int:
+        """
+        Create a party holding ``key`` and ``fields``; return its id.
+        """
+        values: Row = {"accountcore_key": key, **self._party_values(fields)}
+        values["addresses"] = [("create", [self._address_values(fields)])]
+        mechanisms = [
+            {"type": kind, "value": getattr(fields, kind)}
+            for kind in MECHANISMS
+            if getattr(fields, kind) is not None
+        ]
+        if mechanisms:
+            values["contact_mechanisms"] = [("create", mechanisms)]
+        identifiers = [
+            {"type": value[0], "code": value[1]}
+            for role in ROLES
+            if (value := getattr(fields, role)) is not None
+        ]
+        if identifiers:
+            values["identifiers"] = [("create", identifiers)]
+        (party,) = self.Party.create([values])
+        return int(party.id)
+
+    def update(self, party: Party, fields: PartyFields) -> None:
+        """
+        Write ``fields`` onto ``party``, reusing the child records of each role.
+        """
+        values = self._party_values(fields)
+        children = party.children
+        address = self._address_values(fields)
+        if "address" in children:
+            values["addresses"] = [("write", [children["address"]], address)]
+        else:
+            values["addresses"] = [("create", [address])]
+        mechanisms = self._child_actions(
+            children,
+            MECHANISMS,
+            lambda kind: (
+                None
+                if getattr(fields, kind) is None
+                else {"type": kind, "value": getattr(fields, kind)}
+            ),
+        )
+        if mechanisms:
+            values["contact_mechanisms"] = mechanisms
+        identifiers = self._child_actions(
+            children,
+            ROLES,
+            lambda role: (
+                None
+                if (value := getattr(fields, role)) is None
+                else {"type": value[0], "code": value[1]}
+            ),
+        )
+        if identifiers:
+            values["identifiers"] = identifiers
+        self.Party.write([self.Party(party.id)], values)
+
+    @staticmethod
+    def _child_actions(
+        children: Mapping[str, int], roles: Sequence[str], wanted: Any
+    ) -> list[tuple[Any, ...]]:
+        actions: list[tuple[Any, ...]] = []
+        creates: list[Row] = []
+        for role in roles:
+            value = wanted(role)
+            child = children.get(role)
+            if value is None and child is not None:
+                actions.append(("delete", [child]))
+            elif value is not None and child is not None:
+                actions.append(("write", [child], value))
+            elif value is not None:
+                creates.append(value)
+        if creates:
+            actions.append(("create", creates))
+        return actions
+
+    def code_taken(self, code: str, party_id: int | None) -> bool:
+        """
+        Tell whether a party other than ``party_id`` holds the party code ``code``.
+        """
+        domain: list[Any] = [("code", "=", code)]
+        if party_id is not None:
+            domain.append(("id", "!=", party_id))
+        return bool(self.Party.search(domain, limit=1))
+
+    def restamp(self, party: Party) -> Party:
+        """
+        Return ``party`` with the version and time of its latest write to the party row
+        (after `keep`, which touches only that row).
+        """
+        (row,) = self.Party.read([party.id], list(_STAMPS))
+        stamps = (f"party:{party.id}:{row['_timestamp']}", *party.child_stamps)
+        modified = max(party.modified_at, _stamp(row))
+        return attrs.evolve(party, version=digest(stamps), modified_at=modified)
+
+    def set_key(self, party_id: int, key: str | None) -> None:
+        """
+        Put ``key`` on the party (``None`` takes it off).
+        """
+        self.Party.write([self.Party(party_id)], {"accountcore_key": key})
+
+    def keep(self, party_id: int, stored: Stored) -> None:
+        """
+        Keep ``stored`` on the party.
+        """
+        self.Party.write([self.Party(party_id)], {"accountcore_snapshot": stored.dumps()})
+
+    def _party_values(self, fields: PartyFields) -> Row:
+        return {"name": fields.name, "code": fields.code, "active": fields.active}
+
+    def _address_values(self, fields: PartyFields) -> Row:
+        return {
+            "street": fields.street or None,
+            "postal_code": fields.postal_code,
+            "city": fields.city or None,
+            "country": self.country_id(fields.country),
+            "subdivision": self.subdivision_id(fields.subdivision),
+        }
+
+
+def _choose(children: list[tuple[str, Row]], known: Mapping[str, int]) -> dict[str, Row]:
+    """
+    Pick the active child record of each role: the one accountcore wrote if it is still
+    there, else the first of its kind (an identifier of a VAT or register type).
+    """
+    from ._mapping import COC_TYPES
+
+    # Ids are per model: an address and a mechanism may share one. An archived record
+    # counts as removed.
+    by_id = {(kind, row["id"]): row for kind, row in children if row.get("active", True)}
+    chosen: dict[str, Row] = {}
+    for role in _CHILD_ROLES:
+        if role in known and (row := by_id.get((_KIND[role], known[role]))) is not None:
+            chosen[role] = row
+    coc_types = set(COC_TYPES.values())
+    for kind, row in children:
+        found = _role_of(kind, row, coc_types)
+        if found is not None and found not in chosen and found not in known:
+            chosen[found] = row
+    return chosen
+
+
+def _role_of(kind: str, row: Row, coc_types: set[str]) -> str | None:
+    if not row.get("active", True):
+        return None
+    if kind == "address":
+        return "address"
+    if kind == "mechanism":
+        return str(row["type"]) if row["type"] in MECHANISMS else None
+    if row["type"] in coc_types:
+        return "coc"
+    return "vat" if _is_vat_type(row["type"]) else None
+
+
+def _is_vat_type(kind: str | None) -> bool:
+    return bool(kind) and (kind == "eu_vat" or str(kind).endswith("_vat") or kind == "no_mva")
