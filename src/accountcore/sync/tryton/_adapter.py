@@ -8,7 +8,6 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from ...entities import Account
 from ...errors import (
     AdapterError,
     Problem,
@@ -20,48 +19,32 @@ from ...validation import check_account
 from .._model import (
     Capabilities,
     CustomerClass,
+    OutcomeStatus,
     Posting,
     PushItem,
-    PushOperation,
     PushOutcome,
     RemoteAccount,
 )
+from ._batch import BatchWriter, party_id
 from ._errors import error_of, outcome_of
-from ._mapping import to_party
-from ._party import ImportPage, ImportProblem, Party, Stored
+from ._party import ImportPage, ImportProblem, Party
 from ._store import PartyStore
 
 __all__ = ["ImportPage", "ImportProblem", "TrytonAccountingSystem"]
 
 _T = TypeVar("_T")
-_NOT_FOUND: Final = PushOutcome.rejected("not_found", "Tryton has no such party.")
-_NO_SNAPSHOT: Final = PushOutcome.rejected(
-    "snapshot_mismatch", "A create or update needs a snapshot."
-)
-_CODE_TAKEN: Final = PushOutcome.rejected(
-    "code_taken", "Another party holds this code; Tryton keeps party codes unique."
-)
-_KEY_TAKEN: Final = PushOutcome.rejected(
-    "account_key_taken", "Another write already made a party with this account key."
-)
-#: The largest batch the adapter takes; each item is its own Tryton transaction.
+#: The largest batch the adapter takes.
 MAX_BATCH: Final = 100
-
-
-def _party_id(external_id: str | None) -> int | None:
-    if external_id is None or not external_id.isascii() or not external_id.isdigit():
-        return None
-    value = int(external_id)
-    return value if 0 < value < 2**63 else None
 
 
 class TrytonAccountingSystem:
     """
     Push accounts to ``party.party`` in a Tryton database this process opens itself.
 
-    Each push item runs in a transaction of its own, so a refused item leaves its
-    neighbours applied. Versions are digests of Tryton's own timestamps of the party and its
-    addresses, contact mechanisms and identifiers. An account key lives in the unique field
+    A batch is written in one Tryton transaction; when an item of it fails, each item is
+    written in a transaction of its own, so a refused item leaves its neighbours applied.
+    Versions are digests of Tryton's own timestamps of the party and its addresses, contact
+    mechanisms and identifiers. An account key lives in the unique field
     ``accountcore_key`` of the Tryton module ``accountcore_sync``, which the database must
     have activated.
 
@@ -103,8 +86,8 @@ class TrytonAccountingSystem:
         self._pool = _open_pool(database)
         self._store = PartyStore(self._pool)
         with self._transaction(readonly=True):
-            self._types = self._store.identifier_types()
             self._generic = self._generic_id(generic_party)
+            self._writer = BatchWriter(self._store, self._store.identifier_types())
 
     def _generic_id(self, code: str | None) -> str | None:
         if code is None:
@@ -152,7 +135,11 @@ class TrytonAccountingSystem:
 
     def push(self, items: Sequence[PushItem]) -> list[PushOutcome]:
         """
-        Apply each item in its own Tryton transaction; return one outcome per item.
+        Apply the items; return one outcome per item, in order.
+
+        The batch is first tried in one Tryton transaction. When an item fails there, or
+        two items would write one code, nothing of that try is kept and each item gets a
+        transaction of its own, so a refused item leaves its neighbours applied.
 
         Raises:
             UnsupportedOperationError: the batch is longer than ``capabilities.max_batch``.
@@ -161,6 +148,10 @@ class TrytonAccountingSystem:
             raise UnsupportedOperationError(
                 f"A batch of {len(items)} items exceeds max_batch {self._capabilities.max_batch}."
             )
+        if len(items) > 1:
+            together = self._together(items)
+            if together is not None:
+                return together
         return [self._push_one(item) for item in items]
 
     def fetch(self, external_ids: Sequence[str]) -> dict[str, RemoteAccount]:
@@ -170,7 +161,7 @@ class TrytonAccountingSystem:
         Raises:
             RemoteUnavailableError: the database could not be read.
         """
-        wanted = {i: pid for i in external_ids if (pid := _party_id(i)) is not None}
+        wanted = {i: pid for i in external_ids if (pid := party_id(i)) is not None}
 
         def read() -> dict[str, RemoteAccount]:
             existing = set(self._store.existing(wanted.values()))
@@ -213,7 +204,7 @@ class TrytonAccountingSystem:
             RemoteUnavailableError: the database could not be read.
         """
         problems = []
-        after = 0 if cursor is None else _party_id(cursor)
+        after = 0 if cursor is None else party_id(cursor)
         if cursor is not None and after is None:
             problems.append(Problem(("cursor",), "invalid_format", "Not an import cursor."))
         if not 1 <= limit <= 1000:
@@ -240,95 +231,37 @@ class TrytonAccountingSystem:
 
         return self._read(read)
 
-    # --- one item -------------------------------------------------------------------------
+    # --- writing ------------------------------------------------------------------------
+
+    def _together(self, items: Sequence[PushItem]) -> list[PushOutcome] | None:
+        """
+        Apply the batch in one transaction; ``None`` when an item failed, so nothing was
+        written and the items must go one by one.
+        """
+        committing = False
+        try:
+            with self._transaction() as finish:
+                outcomes = self._writer.apply(items)
+                committing = True
+                finish(True)
+        except Exception as error:
+            if not committing:
+                return None
+            # The commit failed: any write of the batch may have landed.
+            failed = outcome_of(error, maybe_applied=True)
+            return [failed] * len(items)
+        return outcomes
 
     def _push_one(self, item: PushItem) -> PushOutcome:
         committing = False
         try:
             with self._transaction() as finish:
-                outcome = self._apply(item)
+                (outcome,) = self._writer.apply([item])
                 committing = True
-                finish(outcome.status.value in ("applied",))
+                finish(outcome.status is OutcomeStatus.APPLIED)
             return outcome
         except Exception as error:
             return outcome_of(error, maybe_applied=committing)
-
-    def _apply(self, item: PushItem) -> PushOutcome:
-        operation = item.operation
-        if operation is PushOperation.CREATE:
-            return self._create(item)
-        party_id = _party_id(item.external_id)
-        existing = self._store.existing([party_id]) if party_id is not None else []
-        if not existing:
-            return _NOT_FOUND
-        (party,) = self._store.read(existing).values()
-        if operation is PushOperation.UPDATE:
-            return self._update(item, party)
-        if operation is PushOperation.LINK:
-            holders = self._store.ids_of_keys([item.account_key])
-            holder = holders.get(item.account_key)
-            if holder is not None and holder != party.id:
-                self._store.set_key(holder, None)
-            self._store.set_key(party.id, item.account_key)
-        else:
-            self._store.set_key(party.id, None)
-        return PushOutcome.applied(str(party.id), self._version(party.id))
-
-    def _create(self, item: PushItem) -> PushOutcome:
-        generic = item.change.customer_class.generic_external_id
-        if generic is not None:
-            # A Generic class posts to one shared party: the create makes nothing.
-            party_id = _party_id(generic)
-            if party_id is None or not self._store.existing([party_id]):
-                return _NOT_FOUND
-            return PushOutcome.applied(generic, self._version(party_id))
-        holder = self._store.ids_of_keys([item.account_key]).get(item.account_key)
-        if holder is not None:
-            party = self._store.read([holder])[holder]
-            if party.stored is not None and party.stored.idempotency_key == item.idempotency_key:
-                return PushOutcome.duplicate(str(holder), party.version)
-            return _KEY_TAKEN
-        snapshot = item.change.snapshot
-        if snapshot is None:
-            return _NO_SNAPSHOT
-        if (refusal := _refuse_invalid(snapshot)) is not None:
-            return refusal
-        if self._store.code_taken(snapshot.code, None):
-            return _CODE_TAKEN
-        fields = to_party(snapshot, self._types)
-        party_id = self._store.create(item.account_key, fields)
-        return self._keep(party_id, item)
-
-    def _update(self, item: PushItem, party: Party) -> PushOutcome:
-        if item.base_version != party.version:
-            return PushOutcome.conflict(party.version, "The party changed since base_version.")
-        snapshot = item.change.snapshot
-        if snapshot is None:
-            return _NO_SNAPSHOT
-        if (refusal := _refuse_invalid(snapshot)) is not None:
-            return refusal
-        if self._store.code_taken(snapshot.code, party.id):
-            return _CODE_TAKEN
-        self._store.update(party, to_party(snapshot, self._types))
-        return self._keep(party.id, item)
-
-    def _keep(self, party_id: int, item: PushItem) -> PushOutcome:
-        """
-        Read the party back as Tryton stored it and keep the account beside it.
-        """
-        assert item.change.snapshot is not None
-        party = self._store.read([party_id])[party_id]
-        stored = Stored(
-            account=item.change.snapshot,
-            written=party.fields,
-            children=party.children,
-            idempotency_key=item.idempotency_key,
-        )
-        self._store.keep(party_id, stored)
-        return PushOutcome.applied(str(party_id), self._store.restamp(party).version)
-
-    def _version(self, party_id: int) -> str:
-        return self._store.read([party_id])[party_id].version
 
     # --- transactions ---------------------------------------------------------------------
 
@@ -365,19 +298,6 @@ class TrytonAccountingSystem:
             raise
         except Exception as error:
             raise error_of(error) from error
-
-
-def _refuse_invalid(snapshot: Account) -> PushOutcome | None:
-    """
-    Refuse an account that breaks a rule: Tryton would get bad data, and the account kept
-    beside the party could not be read back.
-    """
-    try:
-        check_account(snapshot)
-    except ValidationError as error:
-        where = "; ".join(f"{p.location}: {p.code}" for p in error.problems)
-        return PushOutcome.rejected("invalid_account", f"The account breaks rules: {where}.")
-    return None
 
 
 def _remote(party: Party) -> RemoteAccount:

@@ -230,10 +230,16 @@ class PartyStore:
         found = self.Subdivision.search([("code", "=", code)], limit=1)
         return found[0].id if found else None
 
-    def create(self, key: str, fields: PartyFields) -> int:
+    def create_many(self, parties: Sequence[tuple[str, PartyFields]]) -> list[int]:
         """
-        Create a party holding ``key`` and ``fields``; return its id.
+        Create a party per ``(account key, fields)`` in one call; return their ids in order.
         """
+        if not parties:
+            return []
+        created = self.Party.create([self._create_values(k, f) for k, f in parties])
+        return [int(party.id) for party in created]
+
+    def _create_values(self, key: str, fields: PartyFields) -> Row:
         values: Row = {"accountcore_key": key, **self._party_values(fields)}
         values["addresses"] = [("create", [self._address_values(fields)])]
         mechanisms = [
@@ -250,13 +256,19 @@ class PartyStore:
         ]
         if identifiers:
             values["identifiers"] = [("create", identifiers)]
-        (party,) = self.Party.create([values])
-        return int(party.id)
+        return values
 
-    def update(self, party: Party, fields: PartyFields) -> None:
+    def update_many(self, parties: Sequence[tuple[Party, PartyFields]]) -> None:
         """
-        Write ``fields`` onto ``party``, reusing the child records of each role.
+        Write each ``(party, fields)`` in one call, reusing the child records of each role.
         """
+        if parties:
+            arguments: list[Any] = []
+            for party, fields in parties:
+                arguments += [[self.Party(party.id)], self._update_values(party, fields)]
+            self.Party.write(*arguments)
+
+    def _update_values(self, party: Party, fields: PartyFields) -> Row:
         values = self._party_values(fields)
         children = party.children
         address = self._address_values(fields)
@@ -286,7 +298,7 @@ class PartyStore:
         )
         if identifiers:
             values["identifiers"] = identifiers
-        self.Party.write([self.Party(party.id)], values)
+        return values
 
     @staticmethod
     def _child_actions(
@@ -307,24 +319,30 @@ class PartyStore:
             actions.append(("create", creates))
         return actions
 
-    def code_taken(self, code: str, party_id: int | None) -> bool:
+    def code_holders(self, codes: Iterable[str]) -> dict[str, int]:
         """
-        Tell whether a party other than ``party_id`` holds the party code ``code``.
+        Return the party holding each of ``codes``, for the codes some party holds.
         """
-        domain: list[Any] = [("code", "=", code)]
-        if party_id is not None:
-            domain.append(("id", "!=", party_id))
-        return bool(self.Party.search(domain, limit=1))
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = self.Party.search_read([("code", "in", wanted)], fields_names=["code"])
+        return {row["code"]: row["id"] for row in rows}
 
-    def restamp(self, party: Party) -> Party:
+    def restamp_many(self, parties: Iterable[Party]) -> dict[int, Party]:
         """
-        Return ``party`` with the version and time of its latest write to the party row
-        (after `keep`, which touches only that row).
+        Return ``parties`` with the version and time of their latest write to the party row
+        (after `keep_many`, which touches only that row), by id.
         """
-        (row,) = self.Party.read([party.id], list(_STAMPS))
-        stamps = (f"party:{party.id}:{row['_timestamp']}", *party.child_stamps)
-        modified = max(party.modified_at, _stamp(row))
-        return attrs.evolve(party, version=digest(stamps), modified_at=modified)
+        by_id = {party.id: party for party in parties}
+        rows = self.Party.read(list(by_id), ["id", *_STAMPS])
+        stamped = {}
+        for row in rows:
+            party = by_id[row["id"]]
+            stamps = (f"party:{party.id}:{row['_timestamp']}", *party.child_stamps)
+            modified = max(party.modified_at, _stamp(row))
+            stamped[party.id] = attrs.evolve(party, version=digest(stamps), modified_at=modified)
+        return stamped
 
     def set_key(self, party_id: int, key: str | None) -> None:
         """
@@ -332,11 +350,15 @@ class PartyStore:
         """
         self.Party.write([self.Party(party_id)], {"accountcore_key": key})
 
-    def keep(self, party_id: int, stored: Stored) -> None:
+    def keep_many(self, stored: Mapping[int, Stored]) -> None:
         """
-        Keep ``stored`` on the party.
+        Keep each party's `Stored` on it, in one call.
         """
-        self.Party.write([self.Party(party_id)], {"accountcore_snapshot": stored.dumps()})
+        if stored:
+            arguments: list[Any] = []
+            for pid, kept in stored.items():
+                arguments += [[self.Party(pid)], {"accountcore_snapshot": kept.dumps()}]
+            self.Party.write(*arguments)
 
     def _party_values(self, fields: PartyFields) -> Row:
         return {"name": fields.name, "code": fields.code, "active": fields.active}
