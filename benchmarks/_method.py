@@ -113,7 +113,8 @@ on every start.
 ### Status, rights, sync and duplicates
 
 Each of these modules states its method in its docstring: `benchmarks/status.py`,
-`benchmarks/rights.py`, `benchmarks/sync.py` and `benchmarks/duplicates.py`.
+`benchmarks/rights.py`, `benchmarks/sync.py`, `benchmarks/duplicates.py` and
+`benchmarks/tryton.py` (the Tryton adapter against Tryton's own ORM).
 
 For sync, a queue of 100,000 changes over 10,000 accounts (ten each, a create then updates,
 shuffled with the run's seed) is built before timing. Then:

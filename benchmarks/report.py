@@ -20,7 +20,7 @@ __all__ = ["machine_info", "print_table", "table_lines", "write_markdown"]
 HEADERS = ("Benchmark", "accountcore", "Peer", "Peer value", "Ratio", "Target", "Met")
 PACKAGES = ("accountcore", "attrs", "cattrs", "schwifty", "python-stdnum", "email-validator",
             "pycountry", "pydantic", "pydantic-core", "msgspec", "transitions",
-            "python-statemachine")
+            "python-statemachine", "trytond", "trytond-party")
 
 
 def _cpu_model() -> str:
