@@ -5,9 +5,10 @@ and the adapter costs, against writing the same parties straight through Tryton'
 - ``tryton_push``: one `SyncDriver.run_due()` against `TrytonAccountingSystem` (``max_batch``
   `BATCH`) on a fresh SQLite database, with an `InMemoryOutbox` holding one never-sent
   create for each of `ACCOUNTS` (1,000) accounts: plan, and for each of the 20 batches
-  `begin`, the push (each item its own Tryton transaction: the account checked, mapped,
-  created with its address, contact mechanisms and identifiers, read back, and kept as JSON
-  on the party), `settle`, and the outbox records, end to end. Against it, on another fresh
+  `begin`, the push (the batch in one Tryton transaction: the accounts checked and mapped,
+  the parties created in one ``create`` with their addresses, contact mechanisms and
+  identifiers, read back together, and the accounts kept as JSON on them in one ``write``),
+  `settle`, and the outbox records, end to end. Against it, on another fresh
   database, the same parties created the way an integrator writing them by hand would:
   ``Pool(database).get("party.party").create(values)`` of `BATCH` parties per transaction
   (``Transaction().start(database, 0, context={"active_test": False})``, committed), 20
