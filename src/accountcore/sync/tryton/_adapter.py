@@ -138,8 +138,9 @@ class TrytonAccountingSystem:
         Apply the items; return one outcome per item, in order.
 
         The batch is first tried in one Tryton transaction. When an item fails there, or
-        two items would write one code, nothing of that try is kept and each item gets a
-        transaction of its own, so a refused item leaves its neighbours applied.
+        an item's account key, code or party was written by an earlier item of the batch,
+        nothing of that try is kept and each item gets a transaction of its own, in order:
+        a refused item leaves its neighbours applied.
 
         Raises:
             UnsupportedOperationError: the batch is longer than ``capabilities.max_batch``.
@@ -321,10 +322,13 @@ def _open_pool(database: str) -> Any:
             pool.init()
         pool.get("party.party").accountcore_key  # noqa: B018 -- is the module activated?
     except AttributeError:
+        Pool.stop(database)
         raise AdapterError(
             f"The Tryton database {database!r} has not activated the module accountcore_sync."
         ) from None
     except Exception as error:
+        # Forget the half-made pool, so a later open (once the database exists) loads it.
+        Pool.stop(database)
         raise AdapterError(
             f"The Tryton database {database!r} cannot be opened: {type(error).__name__}: {error}"
         ) from error

@@ -36,19 +36,17 @@ ROLES: Final = ("vat", "coc")
 
 #: Country -> Tryton identifier type of its company register, where accountcore checks the
 #: number with the same python-stdnum module Tryton uses (so Tryton accepts what we accept).
+#: Denmark is missing: Tryton 8.2 folds the CVR number into its Danish VAT type.
 COC_TYPES: Final[dict[str, str]] = {
     "DE": "de_handelsregisternummer",
     "FR": "fr_siren",
     "AT": "at_businessid",
     "CH": "ch_uid",
-    "DK": "dk_cvr",
     "FI": "fi_ytunnus",
     "EE": "ee_registrikood",
     "NO": "no_orgnr",
     "SE": "se_orgnr",
 }
-#: Non-EU countries whose Tryton VAT type is not named ``<country>_vat``.
-_VAT_TYPES: Final[dict[str, str]] = {"NO": "no_mva"}
 #: The EU member states by ISO code, as the EU's VIES system knows them (Greece is EL there).
 # fmt: off
 _EU: Final = frozenset({
@@ -108,7 +106,7 @@ def vat_identifier(vat: VATNumber, types: frozenset[str]) -> tuple[str, str] | N
     if country in _EU and "eu_vat" in types:
         code = "EL" + compact[2:] if country == "GR" else compact
         return ("eu_vat", code) if _stdnum_valid("eu_vat", code) else None
-    kind = _VAT_TYPES.get(country, f"{country.lower()}_vat")
+    kind = f"{country.lower()}_vat"
     if kind not in types:
         return None
     # Some national forms keep the letters (the Swiss CHE...), others drop them.

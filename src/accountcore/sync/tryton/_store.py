@@ -408,4 +408,4 @@ def _role_of(kind: str, row: Row, coc_types: set[str]) -> str | None:
 
 
 def _is_vat_type(kind: str | None) -> bool:
-    return bool(kind) and (kind == "eu_vat" or str(kind).endswith("_vat") or kind == "no_mva")
+    return bool(kind) and str(kind).endswith("_vat")
