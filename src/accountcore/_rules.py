@@ -122,11 +122,12 @@ def url(value: str) -> Failure | None:
     return None if all(_HOST_LABEL.match(label) for label in labels) else failure
 
 
-_PHONE = re.compile(r"^\+?[0-9 ()\-./]+$")
+# Digits and separators after an optional +, at least one of them a digit.
+_PHONE = re.compile(r"\+?[ ()\-./]*[0-9][0-9 ()\-./]*$")
 
 
 def phone(value: str) -> Failure | None:
-    if _PHONE.match(value) and any(c.isdigit() for c in value):
+    if _PHONE.match(value):
         return None
     return ("invalid_phone", "A phone number holds digits, spaces, + ( ) - . / only.")
 

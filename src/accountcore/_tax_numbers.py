@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
@@ -33,7 +34,9 @@ _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 _UNCHECKED_VAT_LENGTH = 20
 
 
+@functools.lru_cache(maxsize=1024)
 def _stdnum_module(country: str, name: str) -> ModuleType | None:
+    """Return python-stdnum's module ``name`` for ``country`` (imported on first use), or None."""
     from stdnum.util import get_cc_module
 
     module = get_cc_module(country.lower(), name)

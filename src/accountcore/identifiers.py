@@ -28,7 +28,9 @@ No check calls the network. python-stdnum and schwifty load on first use, not on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import functools
+from types import ModuleType
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import attrs
 
@@ -75,12 +77,10 @@ class IBAN(Identifier):
     @classmethod
     def parse(cls, raw: object) -> Self:
         text = _require_text(cls.kind, raw)
-        import schwifty
-        from schwifty.exceptions import SchwiftyException
-
+        schwifty, errors = _schwifty()
         try:
             value = schwifty.IBAN(text)
-        except (SchwiftyException, ValueError) as exc:
+        except errors as exc:
             raise _library_error(cls.kind, exc) from None
         return cls(str(value.compact), CheckStrength.CHECKSUM)
 
@@ -109,26 +109,25 @@ class IBAN(Identifier):
         digits = _strip_separators(number)
         if digits == self.compact[4:] or digits == self.compact:
             return True
-        bban = self._readable_bban()
-        return bban is not None and digits.lstrip("0") == str(bban.account_code).lstrip("0")
+        layout = _bban_layout(self.country)
+        if layout is None:  # schwifty has no spec for the country (unchecked)
+            return False
+        text = self._bban_text()
+        # A BBAN of the spec's length has every component where the spec puts it.
+        account = text[layout.account] if len(text) == layout.length else self._bban().account_code
+        return digits.lstrip("0") == str(account).lstrip("0")
 
     def _bban(self) -> schwifty.bban.BBAN:
         # A BBAN is five times cheaper to build than a second schwifty IBAN.
-        from schwifty.bban import BBAN
+        bban: schwifty.bban.BBAN = _schwifty()[0].BBAN(self.country, self.compact[4:])
+        return bban
 
-        return BBAN(self.country, self.compact[4:])
-
-    def _readable_bban(self) -> schwifty.bban.BBAN | None:
-        """Return the BBAN, or ``None`` when schwifty has no spec for the country (unchecked)."""
-        from schwifty import registry
-        from schwifty.exceptions import SchwiftyException
-
-        try:
-            # BBAN reads its country lazily, so an unknown one would fail on first use.
-            registry.get_iban_spec(self.country)
-        except (SchwiftyException, ValueError):
-            return None
-        return self._bban()
+    def _bban_text(self) -> str:
+        """Return the BBAN's text as schwifty reads it: without whitespace, in upper case."""
+        text = self.compact[4:]
+        # A compact form read by `parse` or `unchecked` already is; alphanumeric text has no
+        # whitespace, so only upper-casing can be left to do.
+        return text.upper() if text.isalnum() else str(self._bban())
 
 
 _IBAN_NUMBER_EXEMPT = frozenset({"BE", "DE", "HU"})
@@ -147,12 +146,10 @@ class BIC(Identifier):
     @classmethod
     def parse(cls, raw: object) -> Self:
         text = _require_text(cls.kind, raw)
-        import schwifty
-        from schwifty.exceptions import SchwiftyException
-
+        schwifty, errors = _schwifty()
         try:
             value = schwifty.BIC(text)
-        except (SchwiftyException, ValueError) as exc:
+        except errors as exc:
             raise _library_error(cls.kind, exc) from None
         return cls(str(value.compact), CheckStrength.FORMAT)
 
@@ -173,16 +170,9 @@ class BIC(Identifier):
             else ``False``. When it lists none: ``None`` if the BIC's country is the IBAN's
             (or a territory using that country's IBANs), else ``False``.
         """
-        from schwifty import registry
-
-        bban = iban._readable_bban()
-        bank = bban.bank if bban is not None else None
-        if bank is not None:
-            known = {
-                b.bic[:6].upper()
-                for b in registry.get_banks_by_code(bank.country_code, bank.bank_code)
-                if b.bic
-            }
+        layout = _bban_layout(iban.country)
+        if layout is not None:
+            known = _bank_bics(iban.country, iban._bban_text()[: layout.bank_key])
             if known:
                 return self.compact[:6] in known
         same_area = self.country == iban.country or self.country in _IBAN_TERRITORIES.get(
@@ -249,3 +239,62 @@ class GLN(Identifier):
         if ean.calc_check_digit(compact[:-1]) != compact[-1]:
             raise _problem(cls.kind, "invalid_checksum")
         return cls(compact, CheckStrength.CHECKSUM)
+
+
+# --- schwifty, loaded on first use ------------------------------------------------------------
+
+
+@functools.cache
+def _schwifty() -> tuple[ModuleType, tuple[type[Exception], ...]]:
+    """Return schwifty and the errors its constructors raise for bad input, imported once."""
+    import schwifty
+    from schwifty.exceptions import SchwiftyException
+
+    return schwifty, (SchwiftyException, ValueError)
+
+
+class _BBANLayout(NamedTuple):
+    """Where schwifty finds the parts of a country's BBANs (from its IBAN spec)."""
+
+    length: int  #: characters in a BBAN of the country
+    bank_key: int  #: leading characters that hold what names the bank (its bank lookup key)
+    account: slice  #: where the account code lies
+
+
+@functools.lru_cache(maxsize=1024)
+def _bban_layout(country: str) -> _BBANLayout | None:
+    """Return the BBAN layout of ``country``, or ``None`` when schwifty has no spec for it."""
+    from schwifty import registry
+    from schwifty.domain import Component
+
+    _, errors = _schwifty()
+    try:
+        spec = registry.get_iban_spec(country)
+    except errors:
+        return None
+    # The bank lookup key joins the components the spec names (the bank code; for some
+    # countries the branch code too).
+    lookup = spec.bic_lookup_components or [Component("bank_code")]
+    parts = [spec.positions.get(c) for c in lookup]
+    bank_key = max((part.end for part in parts if part is not None), default=0)
+    account = spec.positions.get(Component("account_code"))
+    where = slice(account.start, account.end) if account is not None else slice(0, 0)
+    return _BBANLayout(spec.bban_length, bank_key, where)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bank_bics(country: str, start: str) -> frozenset[str]:
+    """
+    Return the BIC prefixes (bank code and country) schwifty's registry lists for a bank.
+
+    The bank is the one that the BBANs of ``country`` beginning with ``start`` (their first
+    ``bank_key`` characters, see `_bban_layout`, or the whole BBAN when shorter) belong to;
+    empty when the registry knows no bank or no BIC for it.
+    """
+    from schwifty import registry
+
+    bank = _schwifty()[0].BBAN(country, start).bank
+    if bank is None:
+        return frozenset()
+    banks = registry.get_banks_by_code(bank.country_code, bank.bank_code)
+    return frozenset(b.bic[:6].upper() for b in banks if b.bic)

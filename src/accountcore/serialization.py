@@ -104,8 +104,8 @@ def _country_of(data: dict[str, object]) -> str | None:
     summary = data.get("summary")
     address = summary.get("address") if isinstance(summary, dict) else None
     country = address.get("country") if isinstance(address, dict) else None
-    if isinstance(country, str) and country.strip().upper() in ALPHA2:
-        return country.strip().upper()
+    if isinstance(country, str) and (code := country.strip().upper()) in ALPHA2:
+        return code
     return None
 
 
@@ -115,6 +115,7 @@ def _read_country_bound(
     """Read the identifiers whose rules depend on the account's country, with that country."""
     problems: list[Problem] = []
     country = _country_of(data) if check else None
+    read: dict[str, object] = {}
     for section, key, cls in _COUNTRY_BOUND:
         part = data.get(section)
         raw = part.get(key) if isinstance(part, dict) else None
@@ -125,15 +126,16 @@ def _read_country_bound(
         except ValidationError as exc:
             problems += [p.prefixed((section, key)) for p in exc.problems]
             value = None
-        data = {**data, section: {**part, key: value}}  # type: ignore[dict-item]
-    return data, problems
+        read[section] = {**part, key: value}  # type: ignore[dict-item]
+    # One copy of the record for both sections (they differ), never the caller's dict.
+    return ({**data, **read} if read else data), problems
 
 
 def _account_hook(conv: cattrs.Converter, check: bool) -> Hook:
     read_fields = _class_hook(conv, Account, check)  # runs the Account class rules too
 
     def hook(value: object, type_: object) -> Account:
-        if isinstance(value, Mapping) and not isinstance(value, dict):
+        if not isinstance(value, dict) and isinstance(value, Mapping):
             value = dict(value)
         if not isinstance(value, dict):
             _fail_type(value, "an object")
@@ -246,6 +248,13 @@ def _private_converter(check_identifiers: bool) -> cattrs.Converter:
     return make_converter(check_identifiers=check_identifiers)
 
 
+@functools.cache
+def _account_reader(check_identifiers: bool) -> Hook:
+    # The private converter's Account hook: no hook can change, so it skips the dispatch.
+    hook: Hook = _private_converter(check_identifiers).get_structure_hook(Account)
+    return hook
+
+
 def from_dict(data: object, *, check_identifiers: bool = True) -> Account:
     """
     Read an untrusted record into a checked `Account`.
@@ -263,7 +272,7 @@ def from_dict(data: object, *, check_identifiers: bool = True) -> Account:
 
     .. versionadded:: 0.1
     """
-    account: Account = _private_converter(check_identifiers).structure(data, Account)
+    account: Account = _account_reader(check_identifiers)(data, Account)  # type: ignore[assignment]
     return account
 
 

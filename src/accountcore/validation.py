@@ -15,6 +15,7 @@ Two entry points:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -154,14 +155,22 @@ class ValidationReport:
 def _state_problems(address: Address) -> Iterator[Problem]:
     if address.state is None or address.country not in ALPHA2:
         return
-    import pycountry
-
     state = address.state.upper()
     code = state if state.startswith(address.country + "-") else f"{address.country}-{state}"
-    known = pycountry.subdivisions.get(country_code=address.country)  # type: ignore[no-untyped-call]
-    if known and pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
+    # Codes of the length of real ones are remembered; longer text is looked up each time.
+    outside = _outside_subdivisions if len(code) <= 12 else _outside_subdivisions.__wrapped__
+    if outside(address.country, code):
         message = f"The state is not a subdivision of {address.country}."
         yield Problem(("state",), "state_not_in_country", message)
+
+
+@functools.lru_cache(maxsize=4096)
+def _outside_subdivisions(country: str, code: str) -> bool:
+    """Tell whether pycountry lists subdivisions of ``country``, but not ``code`` (ISO 3166-2)."""
+    import pycountry
+
+    known = pycountry.subdivisions.get(country_code=country)  # type: ignore[no-untyped-call]
+    return bool(known) and pycountry.subdivisions.get(code=code) is None  # type: ignore[no-untyped-call]
 
 
 def _marketing_problems(marketing: Marketing) -> Iterator[Problem]:
