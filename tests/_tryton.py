@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import tempfile
 from pathlib import Path
@@ -23,3 +24,12 @@ def fresh_database() -> str:
 def fresh_system(**options: object) -> TrytonAccountingSystem:
     """Return the adapter on a new, empty database."""
     return TrytonAccountingSystem(fresh_database(), **options)  # type: ignore[arg-type]
+
+
+@functools.cache
+def shared_system(max_batch: int) -> TrytonAccountingSystem:
+    """
+    One adapter on one database per ``max_batch``, for state machines: a fresh database per
+    example costs a pool load, so each example writes under account keys of its own instead.
+    """
+    return fresh_system(max_batch=max_batch)

@@ -6,7 +6,7 @@ import itertools
 
 import attrs
 import pytest
-from _tryton import fresh_system
+from _tryton import fresh_system, shared_system
 from hypothesis import settings
 
 from accountcore.entities import Account
@@ -21,18 +21,14 @@ class TestTryton(AccountingSystemContract):
         return fresh_system()
 
 
-_SHARED: list[TrytonAccountingSystem] = []
 _RUNS = itertools.count(1)
 
 
-def shared_system() -> TrytonAccountingSystem:
-    """One database for every example: a fresh database per example costs a pool load."""
-    if not _SHARED:
-        _SHARED.append(fresh_system(max_batch=4))
-    return _SHARED[0]
+def four_item_batches() -> TrytonAccountingSystem:
+    return shared_system(4)
 
 
-class TrytonMachine(make_state_machine(shared_system)):  # type: ignore[misc]
+class TrytonMachine(make_state_machine(four_item_batches)):  # type: ignore[misc]
     """The kit's machine; each example writes accounts under keys of its own."""
 
     def __init__(self) -> None:

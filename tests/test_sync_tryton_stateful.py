@@ -9,7 +9,7 @@ import itertools
 import os
 from collections.abc import Mapping, Sequence
 
-from _tryton import fresh_system
+from _tryton import shared_system
 from hypothesis import HealthCheck, settings
 from test_sync_stateful import SyncMachine
 
@@ -23,15 +23,7 @@ from accountcore.sync import (
 )
 from accountcore.sync.tryton import TrytonAccountingSystem
 
-_SHARED: list[TrytonAccountingSystem] = []
 _RUNS = itertools.count(1)
-
-
-def _system() -> TrytonAccountingSystem:
-    # One database for every example (a new one costs a pool load); keys are per example.
-    if not _SHARED:
-        _SHARED.append(fresh_system(max_batch=3))
-    return _SHARED[0]
 
 
 class TrytonRemote:
@@ -80,7 +72,7 @@ class TrytonRemote:
 class TrytonSyncMachine(SyncMachine):
     def make_remote(self) -> TrytonRemote:
         self.run_id = next(_RUNS)
-        return TrytonRemote(_system())
+        return TrytonRemote(shared_system(3))
 
     def key(self, name: str) -> str:
         return f"run{self.run_id}-{name}"
