@@ -30,7 +30,7 @@ flattening gets wrong would otherwise be timed as a cheap rejection.
 Timing. `time.perf_counter` around ``main`` in each of `ROUNDS` fresh interpreters (standard
 output to a buffer, parsed afterwards), after one untimed run whose report is checked; the
 median counts. The interpreters cache bytecode in a private ``PYTHONPYCACHEPREFIX`` beside
-the files, as an installed package ships it (see ``_child_env``). Fresh interpreters, because this
+the files, as an installed package ships it (see ``_child``). Fresh interpreters, because this
 benchmark process holds a large heap (the generated records, the contenders) that slowed a
 check run inside it by 15-30% in our runs, and a command-line run has none of it; the
 workers of ``--jobs`` start fresh anyway, so timing one job in this process would flatter two.
@@ -46,13 +46,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from accountcore._csv_reader import cells_of
+
 from ._registry import Context, Row, register
 
-__all__ = ["check_jobs", "check_memory", "check_rows", "flatten", "write_csv"]
+__all__ = ["check_jobs", "check_memory", "check_rows", "write_csv"]
 
 ROWS = 100_000
 MEMORY_ROWS = 1_000_000
@@ -81,23 +82,9 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
 """
 
 
-def flatten(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Yield ``(dotted path, cell)`` for every non-empty leaf of a record."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from flatten(item, f"{prefix}.{key}" if prefix else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from flatten(item, f"{prefix}.{index}")
-    elif isinstance(value, bool):
-        yield prefix, "true" if value else "false"
-    elif value is not None:
-        yield prefix, str(value)
-
-
 def write_csv(records: list[dict[str, Any]], rows: int, path: Path) -> None:
     """Write ``rows`` rows to ``path``: ``records`` flattened, repeated as often as needed."""
-    flat = [dict(flatten(record)) for record in records]
+    flat = [dict(cells_of(record)) for record in records]
     columns: dict[str, None] = {}
     for row in flat:
         columns.update(dict.fromkeys(row))
@@ -124,30 +111,30 @@ def _file(ctx: Context, rows: int) -> Path:
     return path
 
 
-def _child_env(path: Path) -> dict[str, str]:
+def _child(path: Path, code: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """
-    The environment of the child interpreters: bytecode cached in a private directory.
+    Run ``code`` with ``arguments`` in a fresh interpreter on the file ``path``.
 
     An installed package ships compiled bytecode; a source checkout run with
     ``PYTHONDONTWRITEBYTECODE`` would compile accountcore (and, for ``--jobs``, again in every
-    worker) on every start and look slower than it is. The cache sits beside the CSV files,
-    so it goes with them.
+    worker) on every start and look slower than it is. So the child caches bytecode in a
+    private ``PYTHONPYCACHEPREFIX`` beside the CSV files, which goes with them.
     """
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(path.parent / "pycache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
+    return subprocess.run(
+        [sys.executable, "-c", code, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
 
 
 def _run(path: Path, *options: str) -> tuple[float, dict[str, Any]]:
     """Run the check command once in a fresh interpreter; return seconds and its report."""
     command = ["check", str(path), "--format", "json", "--max-invalid", "20", *options]
-    done = subprocess.run(
-        [sys.executable, "-c", _TIME, *command],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=_child_env(path),
-    )
+    done = _child(path, _TIME, *command)
     if done.returncode:
         raise AssertionError(f"check {' '.join(options)} failed: {done.stderr[-500:]}")
     result = json.loads(done.stdout)
@@ -219,13 +206,7 @@ def check_jobs(ctx: Context) -> list[Row]:
 def _peak_kb(path: Path) -> int:
     """Return the peak RSS (kB) of a fresh interpreter checking ``path``."""
     command = [sys.executable, "-m", "accountcore", "check", str(path), "--format", "json"]
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *command],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=_child_env(path),
-    )
+    done = _child(path, _MEASURE, *command)
     peak, code = done.stdout.split()[-2:] if done.stdout else ("0", "none")
     if code != "0":
         raise AssertionError(f"check of {path.name} exited {code}: {done.stderr[-500:]}")

@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +21,7 @@ from _samples import record
 
 from accountcore._check import CHUNK, Chunk, FileTally, _judged
 from accountcore._cli import main
+from accountcore._csv_reader import cells_of
 from accountcore._summary import progress
 
 TYPES = (
@@ -91,20 +92,6 @@ def run_json(*argv: str) -> tuple[int, dict[str, Any]]:
     return code, report
 
 
-def flatten(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Yield the CSV columns of a record: dotted paths, list items by index."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from flatten(item, f"{prefix}.{key}" if prefix else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from flatten(item, f"{prefix}.{index}")
-    elif isinstance(value, bool):
-        yield prefix, "true" if value else "false"
-    elif value is not None:
-        yield prefix, str(value)
-
-
 def records() -> list[dict[str, object]]:
     """Two valid accounts and one whose IBAN has wrong check digits and whose city is blank."""
     bad: dict[str, Any] = record(id="a3", code="1003")
@@ -120,7 +107,7 @@ def write(path: Path, rows: list[dict[str, object]]) -> Path:
     elif path.suffix == ".jsonl":
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     else:
-        flat = [dict(flatten(r)) for r in rows]
+        flat = [dict(cells_of(r)) for r in rows]
         columns = list(dict.fromkeys(key for row in flat for key in row))
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, restval="")

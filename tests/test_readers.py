@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from accountcore import Account, FreeField, from_dict, to_dict
 from accountcore import _readers as readers
 from accountcore import testing as at
-from accountcore._csv_reader import REQUIRED_COLUMNS
+from accountcore._csv_reader import REQUIRED_COLUMNS, cells_of
 from accountcore._readers import RawRecord, UnreadableFile, detect_format, read_records
 from accountcore._records import read_accounts
 from accountcore.errors import Problem
@@ -27,23 +27,9 @@ from accountcore.errors import Problem
 NOT_AN_OBJECT = (Problem((), "invalid_type", "A record is a JSON object."),)
 
 
-def flatten(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Yield a record's CSV columns and cells, as a spreadsheet would hold them."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from flatten(item, f"{prefix}{key}.")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from flatten(item, f"{prefix}{index}.")
-    elif isinstance(value, bool):
-        yield prefix[:-1], "true" if value else "false"
-    elif value is not None:
-        yield prefix[:-1], str(value)
-
-
 def csv_text(records: Sequence[Mapping[str, object]], delimiter: str = ",") -> str:
     """Write records as CSV, one column per record path that any record fills."""
-    rows = [dict(flatten(r)) for r in records]
+    rows = [dict(cells_of(r)) for r in records]
     header = list(dict.fromkeys(column for row in rows for column in row))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
@@ -373,7 +359,7 @@ class TestCSVHeader:
 class TestCSVCells:
     def cells(self, tmp_path: Path, extra: dict[str, str]) -> RawRecord:
         """Read one row of the sample record with some cells added or replaced."""
-        row = dict(flatten(record()))
+        row = dict(cells_of(record()))
         row.update(extra)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -458,7 +444,7 @@ class TestCSVCells:
 
     def test_empty_sections_are_absent(self, tmp_path: Path) -> None:
         """A section whose cells are all empty is left out, so its default applies."""
-        row = {column: "" for column, _ in flatten(record()) if column.startswith("contact.")}
+        row = {column: "" for column, _ in cells_of(record()) if column.startswith("contact.")}
         raw = self.cells(tmp_path, row)
         assert raw.data is not None and "contact" not in raw.data
         assert from_dict(raw.data).contact is None

@@ -313,6 +313,24 @@ def _renumber(
                 problems[n] = Problem(moved, problems[n].code, problems[n].message)
 
 
+def cells_of(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """
+    Yield ``(column, cell)`` for every non-empty leaf of a record: the inverse of the
+    reader, for tests and benchmarks that write CSV (dotted paths, list items by index,
+    yes/no as ``true``/``false``).
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from cells_of(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from cells_of(item, f"{prefix}.{index}")
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"
+    elif value is not None:
+        yield prefix, str(value)
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 

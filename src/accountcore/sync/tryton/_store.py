@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._mapping import MECHANISMS, ROLES, PartyFields
+from ._mapping import COC_TYPES, MECHANISMS, ROLES, PartyFields
 from ._party import Party, Stored, digest
 
 __all__: list[str] = []
@@ -41,6 +41,8 @@ _ADDRESS_FIELDS: Final = (
 #: Children the store manages, by role: the address, each mechanism type, each identifier.
 _CHILD_ROLES: Final = ("address", *MECHANISMS, *ROLES)
 
+#: The identifier types of company registers.
+_COC_TYPES: Final = frozenset(COC_TYPES.values())
 #: The model kind of each child role.
 _KIND: Final = {"address": "address", **dict.fromkeys(MECHANISMS, "mechanism")} | dict.fromkeys(
     ROLES, "identifier"
@@ -378,8 +380,6 @@ def _choose(children: list[tuple[str, Row]], known: Mapping[str, int]) -> dict[s
     Pick the active child record of each role: the one accountcore wrote if it is still
     there, else the first of its kind (an identifier of a VAT or register type).
     """
-    from ._mapping import COC_TYPES
-
     # Ids are per model: an address and a mechanism may share one. An archived record
     # counts as removed.
     by_id = {(kind, row["id"]): row for kind, row in children if row.get("active", True)}
@@ -387,22 +387,21 @@ def _choose(children: list[tuple[str, Row]], known: Mapping[str, int]) -> dict[s
     for role in _CHILD_ROLES:
         if role in known and (row := by_id.get((_KIND[role], known[role]))) is not None:
             chosen[role] = row
-    coc_types = set(COC_TYPES.values())
     for kind, row in children:
-        found = _role_of(kind, row, coc_types)
+        found = _role_of(kind, row)
         if found is not None and found not in chosen and found not in known:
             chosen[found] = row
     return chosen
 
 
-def _role_of(kind: str, row: Row, coc_types: set[str]) -> str | None:
+def _role_of(kind: str, row: Row) -> str | None:
     if not row.get("active", True):
         return None
     if kind == "address":
         return "address"
     if kind == "mechanism":
         return str(row["type"]) if row["type"] in MECHANISMS else None
-    if row["type"] in coc_types:
+    if row["type"] in _COC_TYPES:
         return "coc"
     return "vat" if _is_vat_type(row["type"]) else None
 
