@@ -149,6 +149,85 @@ class TestIBAN:
         assert info.value.problems[0].path == ()
 
 
+_REAL_IBANS = [
+    "NL91ABNA0417164300",
+    "DE89370400440532013000",
+    "GB29NWBK60161331926819",
+    "FR1420041010050500013M02606",
+    "IT60X0542811101000000123456",
+    "NO9386011117947",
+    "PT50000201231234567890154",
+    "MT84MALT011000012345MTLCAST001S",
+    "BR1800360305000010009795493C1",
+]
+_REAL_BICS = ["ABNANL2A", "DEUTDEFF500", "NWBKGB2L", "UBSWCHZH80A", "BNPAFRPP"]
+#: What a typed IBAN or BIC gets wrong: other letters and digits, case, spaces, look-alikes
+#: (full-width and Arabic-Indic digits, which schwifty's ``\d`` matches), letters that
+#: upper-case to two.
+_TYPOS = st.sampled_from([*"0123456789AZXMaz ", "\t", "\uff11", "\u0663", "\u00df", "-", ""])
+
+
+def _schwifty_verdict(cls: str, text: str) -> str | None:
+    """Return schwifty's compact form of ``text``, or None when it refuses it."""
+    import schwifty
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        return str(getattr(schwifty, cls)(text).compact)
+    except (SchwiftyException, ValueError):
+        return None
+
+
+def _ours(parse: Callable[[str], Identifier], text: str) -> str | None:
+    try:
+        return parse(text).compact
+    except accountcore.ValidationError:
+        return None
+
+
+class TestSchwiftyAgreement:
+    """IBAN and BIC checks of their own agree with schwifty's, value for value."""
+
+    @given(
+        st.sampled_from(_REAL_IBANS),
+        st.lists(st.tuples(st.integers(0, 40), _TYPOS), max_size=3),
+    )
+    def test_iban_parse_agrees_with_schwifty(self, iban: str, typos: list[tuple[int, str]]) -> None:
+        """A real IBAN with typos is accepted, as the same compact form, exactly when schwifty
+        accepts it."""
+        text = iban
+        for at, typo in typos:
+            text = text[:at] + typo + text[at + 1 :]
+        assert _ours(IBAN.parse, text) == _schwifty_verdict("IBAN", text)
+
+    @given(
+        st.sampled_from(_REAL_BICS),
+        st.lists(st.tuples(st.integers(0, 12), _TYPOS), max_size=3),
+    )
+    def test_bic_parse_agrees_with_schwifty(self, bic: str, typos: list[tuple[int, str]]) -> None:
+        """A real BIC with typos is accepted exactly when schwifty accepts it."""
+        text = bic
+        for at, typo in typos:
+            text = text[:at] + typo + text[at + 1 :]
+        assert _ours(BIC.parse, text) == _schwifty_verdict("BIC", text)
+
+    @pytest.mark.parametrize("iban", _REAL_IBANS)
+    def test_check_digits_agree_for_every_value(self, iban: str) -> None:
+        """Of the 100 check digits of an IBAN, the same one passes here and in schwifty."""
+        variants = [f"{iban[:2]}{digits:02d}{iban[4:]}" for digits in range(100)]
+        ours = [text for text in variants if IBAN.is_valid(text)]
+        assert ours == [iban]
+        assert [text for text in variants if _schwifty_verdict("IBAN", text)] == ours
+
+    @pytest.mark.parametrize("iban", _REAL_IBANS)
+    def test_a_valid_iban_takes_the_quick_check(self, iban: str) -> None:
+        """A valid IBAN is accepted without building schwifty's object (the quick path)."""
+        from accountcore.identifiers import _iban_passes
+
+        assert _iban_passes(iban)
+        assert not _iban_passes(iban[:-1])
+
+
 class TestIBANCorrespondsTo:
     @pytest.mark.parametrize(
         ("iban", "number"),
