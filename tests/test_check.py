@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 from _samples import record
 
-from accountcore._check import CHUNK, Chunk, FileTally, _judged
+from accountcore._check import CHUNK, Chunk, FileTally, Source, _chunks, _data, _judged, judge
 from accountcore._cli import main
 from accountcore._csv_reader import cells_of
 from accountcore._summary import progress
@@ -300,11 +300,112 @@ class Inline(Executor):
         return future
 
 
+class Deferred(Executor):
+    """An executor whose calls stay unfinished until their result is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self.calls.append(fn.__name__)
+        return _Later(lambda: fn(*args, **kwargs))
+
+
+class _Later(Future[T]):
+    def __init__(self, call: Callable[[], T]) -> None:
+        super().__init__()
+        self.call = call
+
+    def result(self, timeout: float | None = None) -> T:
+        if not self.done():
+            self.set_result(self.call())
+        return super().result(timeout)
+
+
+def awkward_csv(path: Path) -> Path:
+    """
+    Write a CSV file of several chunks: valid and invalid records, a cell the reader cannot
+    read, a name over two lines, blank rows and a short row, the odd ones in late chunks.
+    """
+    rows: list[dict[str, Any]] = records() * (CHUNK // 2)
+    unreadable = record(id="a4", code="1004")
+    unreadable["free_fields"] = [
+        {"name": "Size", "kind": "text", "value": "L"},
+        {"name": "Seats", "kind": "number", "value": "many"},
+    ]
+    rows[CHUNK + 7] = unreadable
+    rows[CHUNK + 8] = record(id="a5", code="1005", name="Acme\nTrading")
+    write(path, rows)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[CHUNK + 20 : CHUNK + 20] = ["\r\n", ",,,\r\n", lines[3].split(",", 3)[0] + "\r\n"]
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
 class TestJobs:
     def test_jobs_report_as_one(self) -> None:
         """Two worker processes give the very report one process gives, in the same order."""
         assert CHUNK < 1000  # the sample spans several chunks
         assert run_json("check", "--jobs", "2") == run_json("check", "--jobs", "1")
+
+    def test_csv_jobs_report_as_one(self, tmp_path: Path) -> None:
+        """A CSV file, built into records in the workers, reports as in one process: the same
+        places (a row's first line), reading problems first, blank rows skipped."""
+        path = str(awkward_csv(tmp_path / "a.csv"))
+        code, report = run_json("check", path, "--max-invalid", "5000")
+        assert (code, report) == run_json("check", path, "--jobs", "2", "--max-invalid", "5000")
+        rows = CHUNK // 2 * 3
+        assert report["totals"]["records"] == rows + 1  # the short row is one more, invalid
+        places = {i["place"]: [p["code"] for p in i["problems"]] for i in report["invalid"]}
+        assert places[f"row {CHUNK + 9}"][0] == "invalid_type"  # the unreadable number
+        assert f"row {CHUNK + 10}" not in places  # the two-line name is valid
+        assert "required" in places[f"row {CHUNK + 23}"]  # the short row: an id, no more
+        # Past the two-line name, two blank rows and the short row, record i starts on line
+        # i + 6 (the header is line 1); every third record is invalid.
+        late = next(i for i in range(CHUNK + 18, CHUNK + 21) if i % 3 == 2)
+        assert f"row {late + 6}" in places and f"row {late + 7}" not in places
+
+    def test_csv_chunks_travel_as_cells(self, tmp_path: Path) -> None:
+        """A CSV file's chunks go out as packed cells, not records."""
+        pool = Inline()
+        chunks = list(_chunks(Source("a.csv", write(tmp_path / "a.csv", records()), "csv")))
+        verdicts = [v for _, vs in _judged(chunks, pool, 1) for v in vs]
+        assert pool.calls == ["judge_rows_packed"]
+        assert [v[0] if v else None for v in verdicts] == ["C", "S", ""]
+
+    def test_this_process_judges_what_the_workers_have_no_room_for(self) -> None:
+        """With two chunks per worker unfinished, the next is judged here; all come back in
+        order, and as one process would judge them."""
+        pool = Deferred()
+        chunks: list[Chunk] = [[(f"line {n}", record(code=str(n)), ())] for n in range(1, 8)]
+        judged = list(_judged(chunks, pool, 1))
+        assert [chunk for chunk, _ in judged] == chunks
+        assert [verdicts for _, verdicts in judged] == [judge(_data(c)) for c in chunks]
+        # Chunks 1 and 2 go out; 3 to 5 are judged here while they stay unfinished; waiting
+        # for 1 and 2 (at most four chunks wait) makes room for 6 and 7.
+        assert pool.calls == ["judge_packed"] * 4
+
+    @pytest.mark.parametrize(
+        ("content", "reason"),
+        [
+            (b"code,name\n1001,Acme\n", "missing columns: type, type_since"),
+            (b"", "holds no records"),
+            (b"HEADER\n,,,\n\n", "holds no records"),
+            ("HEADER\n1,2,3\n\xff\n".encode("latin-1"), "not UTF-8"),
+            (b'HEADER\n"1","x"y"\n', "not valid CSV"),
+            ("HEADER\n" + "x," * 200 + "\n", "cells in a row"),
+        ],
+    )
+    def test_unreadable_csv_exits_2_with_jobs(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | str, reason: str
+    ) -> None:
+        """A CSV file that cannot be read ends a check of several processes as it ends one."""
+        header = write(tmp_path / "h.csv", records()[:1]).read_text().splitlines()[0]
+        raw = content.encode() if isinstance(content, str) else content
+        path = tmp_path / "bad.csv"
+        path.write_bytes(raw.replace(b"HEADER", header.encode()))
+        assert run("check", str(path), "--jobs", "2") == (2, "")
+        assert reason in one_error_line(capsys)
 
     def test_chunks_travel_packed(self) -> None:
         """Chunks go to workers packed by marshal, or pickled when marshal cannot pack them."""

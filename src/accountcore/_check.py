@@ -2,9 +2,14 @@
 The ``check`` command's work: read files record by record, validate each, keep the counts.
 
 Only counts and the problems of (at most ``max_invalid``) invalid records are kept, so memory
-stays flat however long the files are. With ``jobs`` above one, chunks of `CHUNK` raw records
-go to that many worker processes, which send back compact verdicts (type, status, problems),
-never accounts. The main process reads, dispatches and tallies, in file order.
+stays flat however long the files are.
+
+With ``jobs`` above one, ``jobs`` processes check: this one and ``jobs - 1`` workers. Chunks of
+`CHUNK` raw records go to the workers, which send back compact verdicts (type, status,
+problems), never accounts. This process reads, dispatches, judges the chunks the workers have
+no room for (see `_judged`), and tallies, in file order. A CSV file's chunks are its rows as
+cells: records are built where they are judged (`accountcore._csv_reader.plan`), so reading,
+the one share of the work no other process can take, stays small.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from contextlib import ExitStack, contextmanager
 from importlib.resources import as_file, files
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 
+from ._readers import _unreadable
 from .errors import Problem, ValidationError
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "SAMPLE_NAME",
     "YOUNG_COLLECTION",
     "CheckReport",
+    "CsvChunk",
     "FileTally",
     "InvalidRecord",
     "Source",
@@ -36,6 +44,8 @@ __all__ = [
     "check_sources",
     "judge",
     "judge_packed",
+    "judge_rows",
+    "judge_rows_packed",
 ]
 
 #: Raw records per chunk handed to a worker: large enough that pickling and scheduling cost
@@ -54,6 +64,8 @@ Verdict = tuple[str, str, tuple[ProblemRow, ...]]
 Data = dict[str, object] | None
 #: Records as read, waiting for their verdicts: place, data, reading problems.
 Chunk = list[tuple[str, Data, tuple[Problem, ...]]]
+#: A CSV file's header, and rows of it as cells, waiting to be built and judged.
+Rows = tuple[tuple[str, ...], list[list[str]]]
 #: What a record the reader gave up on, without saying why, is reported with.
 _UNREADABLE: tuple[ProblemRow, ...] = (("$", "invalid_format", "The record could not be read."),)
 
@@ -163,6 +175,49 @@ def judge_packed(packed: bytes) -> list[Verdict]:
     return judge(data)
 
 
+def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict | None]:
+    """
+    Build each CSV row's record by ``header``'s plan, and judge it.
+
+    Args:
+        header: the file's columns, as `accountcore._csv_reader.split_csv` gives them (a
+            header it accepted).
+        rows: the rows' cells.
+
+    Returns:
+        One verdict per row, in order; ``None`` for an empty row, which is no record. A row's
+        reading problems come first among its problems, and make it invalid.
+    """
+    from ._csv_reader import plan
+    from .serialization import from_dict
+
+    build = plan(header)
+    verdicts: list[Verdict | None] = []
+    problems: list[Problem] = []
+    for cells in rows:
+        data = build(cells, problems)
+        if data is None:
+            verdicts.append(None)
+            continue
+        read = tuple((p.location, p.code, p.message) for p in problems)
+        problems.clear()
+        try:
+            account = from_dict(data)
+        except ValidationError as error:
+            found = tuple((p.location, p.code, p.message) for p in error.problems)
+            verdicts.append(("", "", read + found))
+        else:
+            valid = (account.type.value, account.status.value, ())
+            verdicts.append(("", "", read) if read else valid)
+    return verdicts
+
+
+def judge_rows_packed(header: tuple[str, ...], packed: bytes) -> list[Verdict | None]:
+    """Judge CSV rows packed with `marshal` (in a worker; see `_submit`)."""
+    rows: list[list[str]] = marshal.loads(packed)
+    return judge_rows(header, rows)
+
+
 def _warm() -> None:
     """Set up a fresh worker: collect garbage as a batch job does, and build the converter."""
     gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
@@ -183,7 +238,18 @@ def _batch_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _chunks(source: Source) -> Iterator[Chunk]:
+class CsvChunk(NamedTuple):
+    """CSV rows waiting for their verdicts: the file's header, each row's line and cells."""
+
+    header: tuple[str, ...]
+    starts: list[int]
+    rows: list[list[str]]
+
+
+def _chunks(source: Source) -> Iterator[Chunk | CsvChunk]:
+    if source.format == "csv":
+        yield from _csv_chunks(source.path)
+        return
     from ._readers import read_records
 
     chunk: Chunk = []
@@ -196,43 +262,100 @@ def _chunks(source: Source) -> Iterator[Chunk]:
         yield chunk
 
 
+def _csv_chunks(path: Path) -> Iterator[CsvChunk]:
+    """Split a CSV file into chunks of rows; the header is checked here, before any."""
+    from ._csv_reader import header_plan, split_csv
+
+    rows = split_csv(path)
+    first = next(rows, None)
+    if first is None:
+        return
+    header_plan(path, first[1])
+    header = tuple(first[1])
+    chunk = CsvChunk(header, [], [])
+    for start, cells in rows:
+        chunk.starts.append(start)
+        chunk.rows.append(cells)
+        if len(chunk.rows) == CHUNK:
+            yield chunk
+            chunk = CsvChunk(header, [], [])
+    if chunk.rows:
+        yield chunk
+
+
+def _entries(chunk: Chunk | CsvChunk) -> Iterator[tuple[str, Sequence[Problem]]]:
+    """Yield each record's place and reading problems (a CSV row's come with its verdict)."""
+    if isinstance(chunk, CsvChunk):
+        return ((f"row {start}", ()) for start in chunk.starts)
+    return ((place, read) for place, _, read in chunk)
+
+
 def _data(chunk: Chunk) -> list[Data]:
     """Return what a worker needs of a chunk: the data alone, not places or problems."""
     return [data for _, data, _ in chunk]
 
 
-def _submit(pool: Executor, chunk: Chunk) -> Future[list[Verdict]]:
+def _judge(chunk: Chunk | CsvChunk) -> list[Verdict | None]:
+    """Judge a chunk in this process."""
+    if isinstance(chunk, CsvChunk):
+        return judge_rows(chunk.header, chunk.rows)
+    return list(judge(_data(chunk)))
+
+
+def _submit(pool: Executor, chunk: Chunk | CsvChunk) -> Future[list[Verdict | None]]:
     """Send a chunk to the workers: packed by `marshal`, or by pickle if marshal cannot."""
     # Reading and packing are the one process's share of the work, so they bound the speed-up
     # of ``--jobs``; marshal packs JSON-like data about twice as fast as pickle.
+    if isinstance(chunk, CsvChunk):
+        return pool.submit(judge_rows_packed, chunk.header, marshal.dumps(chunk.rows))
     data = _data(chunk)
     try:
         packed = marshal.dumps(data)
     except ValueError:  # a value marshal does not know (a reader's own type)
-        return pool.submit(judge, data)
-    return pool.submit(judge_packed, packed)
+        return pool.submit(judge, data)  # type: ignore[arg-type]
+    return pool.submit(judge_packed, packed)  # type: ignore[arg-type]
 
 
 def _judged(
-    chunks: Iterable[Chunk], pool: Executor | None, workers: int
-) -> Iterator[tuple[Chunk, list[Verdict]]]:
-    """Yield each chunk with its verdicts, in file order; ``2 * workers`` chunks in flight."""
+    chunks: Iterable[Chunk | CsvChunk], pool: Executor | None, helpers: int
+) -> Iterator[tuple[Chunk | CsvChunk, list[Verdict | None]]]:
+    """
+    Yield each chunk with its verdicts, in file order.
+
+    With a pool of ``helpers`` workers, this process shares the judging: a chunk goes to the
+    workers while fewer than ``2 * helpers`` of theirs are unfinished, else it is judged here.
+    The split balances itself (a worker still starting, or a slow file to read, leaves more
+    here), and no core waits while this process only reads.
+    """
     if pool is None:
         for chunk in chunks:
-            yield chunk, judge(_data(chunk))
+            yield chunk, _judge(chunk)
         return
-    pending: deque[tuple[Chunk, Future[list[Verdict]]]] = deque()
+    # Each entry: a chunk with its verdicts, or with the future of them.
+    pending: deque[tuple[Chunk | CsvChunk, list[Verdict | None] | Future[list[Verdict | None]]]]
+    pending = deque()
+    flight = 2 * helpers
     for chunk in chunks:
-        pending.append((chunk, _submit(pool, chunk)))
-        if len(pending) >= 2 * workers:
-            done, future = pending.popleft()
-            yield done, future.result()
+        busy = sum(1 for _, v in pending if isinstance(v, Future) and not v.done())
+        pending.append((chunk, _submit(pool, chunk) if busy < flight else _judge(chunk)))
+        while pending and _ready(pending[0][1], len(pending) > 2 * flight):
+            done, verdicts = pending.popleft()
+            yield done, _result(verdicts)
     while pending:
-        done, future = pending.popleft()
-        yield done, future.result()
+        done, verdicts = pending.popleft()
+        yield done, _result(verdicts)
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
+def _ready(verdicts: list[Verdict | None] | Future[list[Verdict | None]], wait: bool) -> bool:
+    """Tell whether verdicts are in; with ``wait``, wait for them."""
+    return wait or not isinstance(verdicts, Future) or verdicts.done()
+
+
+def _result(verdicts: list[Verdict | None] | Future[list[Verdict | None]]) -> list[Verdict | None]:
+    return verdicts.result() if isinstance(verdicts, Future) else verdicts
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver (spawn where there is none): forking a parent that runs a progress thread
     # is unsafe, and the workers need only the validation code, not the parent's state. The
     # server imports that code once; each worker forked from it starts warm.
@@ -242,7 +365,7 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
         server.set_forkserver_preload(["accountcore.serialization", "accountcore._check"])
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_warm)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_warm)
 
 
 def check_sources(
@@ -257,7 +380,7 @@ def check_sources(
 
     Args:
         sources: the files, each with its format.
-        jobs: worker processes; 1 validates in this process.
+        jobs: processes that check: this one and ``jobs - 1`` workers.
         max_invalid: invalid records listed with their problems (all are counted).
         on_progress: called with the file's running counts after each chunk.
 
@@ -271,17 +394,20 @@ def check_sources(
     with ExitStack() as stack:
         stack.enter_context(_batch_collections())
         pool = None
-        if jobs > 1:
-            pool = _pool(jobs)
+        if jobs > 1:  # this process judges too: ``jobs`` processes in all
+            pool = _pool(jobs - 1)
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         for source in sources:
             tally = FileTally(source.name, source.format)
             report.files.append(tally)
-            for chunk, verdicts in _judged(_chunks(source), pool, jobs):
-                for (place, _, read), verdict in zip(chunk, verdicts, strict=True):
-                    report.add(tally, place, verdict, read)
+            for chunk, verdicts in _judged(_chunks(source), pool, jobs - 1):
+                for (place, read), verdict in zip(_entries(chunk), verdicts, strict=True):
+                    if verdict is not None:  # None: an empty CSV row, no record
+                        report.add(tally, place, verdict, read)
                 if on_progress is not None:
                     on_progress(tally)
+            if not tally.records:
+                raise _unreadable(source.path, "the file holds no records")
     return report
 
 

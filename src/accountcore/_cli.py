@@ -99,7 +99,7 @@ def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
         type=_count(1),
         default=1,
         metavar="N",
-        help="worker processes (default 1: check in this process)",
+        help="processes that check, this one included (default 1: no workers)",
     )
     check.add_argument(
         "--max-invalid",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import _csv
 import csv
+import functools
 import itertools
 import re
 import types
@@ -37,12 +38,12 @@ from typing import Union
 
 import attrs
 
-from ._readers import RawRecord, _open, _unreadable
+from ._readers import RawRecord, _not_text, _open, _unreadable
 from .entities import Account, FreeField, FreeFieldKind
 from .errors import Problem
 from .identifiers import Identifier
 
-__all__ = ["REQUIRED_COLUMNS", "read_csv"]
+__all__ = ["REQUIRED_COLUMNS", "cells_of", "header_plan", "plan", "read_csv", "split_csv"]
 
 Read = Callable[[str], object]  # a cell to its value, `_BLANK`, or None when it cannot be read
 Build = Callable[[list[str], list[Problem]], object]  # a row to a value; None when all empty
@@ -175,7 +176,11 @@ class _Layout:
     cells: dict[_Where, int]  # the column of each value
 
 
-def _layout(path: Path, header: list[str]) -> _Layout:
+class _BadHeader(Exception):  # noqa: N818 -- a reason, turned into `UnreadableFile`
+    """The header names no record (unknown, repeated or missing columns); ``str()`` says so."""
+
+
+def _layout(header: tuple[str, ...]) -> _Layout:
     layout = _Layout({}, {}, {})
     unknown: list[str] = []
     for number, column in enumerate(header):
@@ -187,19 +192,29 @@ def _layout(path: Path, header: list[str]) -> _Layout:
             layout.slots.setdefault(where, len(layout.slots))
             layout.shapes[where] = shape
         if layout.cells.setdefault(steps[-1][0], number) != number:
-            raise _unreadable(path, f"column named twice: {column}")
+            raise _BadHeader(f"column named twice: {column}")
     if unknown:
         plural = "s" if len(unknown) > 1 else ""
-        raise _unreadable(path, f"unknown column{plural}: {', '.join(unknown)}")
+        raise _BadHeader(f"unknown column{plural}: {', '.join(unknown)}")
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        raise _unreadable(path, f"missing columns: {', '.join(missing)}")
+        raise _BadHeader(f"missing columns: {', '.join(missing)}")
     return layout
 
 
-def _plan(path: Path, header: list[str]) -> Build:
-    """Compile the header into a function that builds a row's record, or ``None`` if empty."""
-    layout = _layout(path, header)
+@functools.lru_cache(maxsize=16)
+def plan(header: tuple[str, ...]) -> Build:
+    """
+    Compile a header (its columns, stripped) into a function that builds a row's record.
+
+    The function takes the row's cells (as many as the header's columns) and a list to add
+    reading problems to, and returns the record, or ``None`` when the row is empty. Plans are
+    kept per header: each worker process of ``check --jobs`` compiles a file's header once.
+
+    Raises:
+        _BadHeader: an unknown, repeated or missing column.
+    """
+    layout = _layout(header)
     slots, shapes = layout.slots, layout.shapes
     texts: list[tuple[int, int, str | int]] = []
     typed: list[tuple[int, int, str | int, Read, Problem]] = []
@@ -334,6 +349,63 @@ def cells_of(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
 # --- reading ----------------------------------------------------------------------------------
 
 
+def split_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """
+    Yield a CSV file's header, then each of its rows, as cells, without building records.
+
+    The first item is the header: the line it is on and its columns, stripped, after any
+    blank lines. Each row then comes with the line it starts on and exactly as many cells as
+    the header has columns. `plan` builds the records; ``check --jobs`` builds them in its
+    worker processes.
+
+    Raises:
+        UnreadableFile: the file is missing, not UTF-8 or not CSV, or a row is too long.
+    """
+    with _open(path, newline="") as file:
+        try:
+            blank: list[str] = []
+            while (first := file.readline()) and first.isspace():
+                blank.append(first)
+            if not first:
+                return
+            delimiter = ";" if ";" in first and "," not in first else ","
+            lines = itertools.chain(blank, (first,), file)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            try:
+                yield from _split(path, reader)
+            except csv.Error as error:
+                raise _unreadable(path, f"not valid CSV ({error})", reader.line_num) from None
+        except UnicodeDecodeError:
+            raise _not_text(path) from None
+
+
+def _split(path: Path, reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
+    header = next(reader, None)
+    while header is not None and not any(column.strip() for column in header):
+        header = next(reader, None)
+    if header is None:
+        return
+    width = len(header)
+    yield reader.line_num, [column.strip() for column in header]
+    last = reader.line_num
+    for cells in reader:
+        start, last = last + 1, reader.line_num
+        yield start, (cells if len(cells) == width else _fit(path, cells, width, start))
+
+
+def header_plan(path: Path, header: list[str]) -> Build:
+    """
+    Return the `plan` of a file's header.
+
+    Raises:
+        UnreadableFile: the header has an unknown, repeated or missing column.
+    """
+    try:
+        return plan(tuple(header))
+    except _BadHeader as error:
+        raise _unreadable(path, str(error)) from None
+
+
 def read_csv(path: Path) -> Iterator[RawRecord]:
     """
     Yield each non-empty row of a CSV file as a record.
@@ -341,35 +413,14 @@ def read_csv(path: Path) -> Iterator[RawRecord]:
     Raises:
         UnreadableFile: the file is missing, not UTF-8, not CSV, or its header is wrong.
     """
-    with _open(path, newline="") as file:
-        blank: list[str] = []
-        while (first := file.readline()) and first.isspace():
-            blank.append(first)
-        if not first:
-            return
-        delimiter = ";" if ";" in first and "," not in first else ","
-        rows = itertools.chain(blank, (first,), file)
-        reader = csv.reader(rows, delimiter=delimiter, strict=True)
-        try:
-            yield from _rows(path, reader)
-        except csv.Error as error:
-            raise _unreadable(path, f"not valid CSV ({error})", reader.line_num) from None
-
-
-def _rows(path: Path, reader: _csv.Reader) -> Iterator[RawRecord]:
-    header = next(reader, None)
-    while header is not None and not any(column.strip() for column in header):
-        header = next(reader, None)
+    rows = split_csv(path)
+    header = next(rows, None)
     if header is None:
         return
-    header = [column.strip() for column in header]
-    build, width = _plan(path, header), len(header)
-    last = reader.line_num
+    build = header_plan(path, header[1])
     problems: list[Problem] = []  # one list for every row: most rows have no problem
-    for cells in reader:
-        start, last = last + 1, reader.line_num
-        row = cells if len(cells) == width else _fit(path, cells, width, start)
-        data = build(row, problems)
+    for start, cells in rows:
+        data = build(cells, problems)
         if data is None:
             continue
         if problems:
