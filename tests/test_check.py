@@ -344,7 +344,7 @@ def awkward_csv(path: Path) -> Path:
 
 class TestJobs:
     def test_jobs_report_as_one(self) -> None:
-        """Two worker processes give the very report one process gives, in the same order."""
+        """Two processes give the very report one process gives, in the same order."""
         assert CHUNK < 1000  # the sample spans several chunks
         assert run_json("check", "--jobs", "2") == run_json("check", "--jobs", "1")
 

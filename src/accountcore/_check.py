@@ -199,8 +199,10 @@ def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict |
         if data is None:
             verdicts.append(None)
             continue
-        read = tuple((p.location, p.code, p.message) for p in problems)
-        problems.clear()
+        read: tuple[ProblemRow, ...] = ()
+        if problems:
+            read = tuple((p.location, p.code, p.message) for p in problems)
+            problems.clear()
         try:
             account = from_dict(data)
         except ValidationError as error:

@@ -79,7 +79,7 @@ class IBAN(Identifier):
     @classmethod
     def parse(cls, raw: object) -> Self:
         text = _require_text(cls.kind, raw)
-        compact = _WHITESPACE.sub("", text).upper()  # schwifty's own clean-up
+        compact = _compact(text)
         if _iban_passes(compact):
             return cls(compact, CheckStrength.CHECKSUM)
         schwifty, errors = _schwifty()  # it says what is wrong, in its order of checks
@@ -151,7 +151,7 @@ class BIC(Identifier):
     @classmethod
     def parse(cls, raw: object) -> Self:
         text = _require_text(cls.kind, raw)
-        compact = _WHITESPACE.sub("", text).upper()  # schwifty's own clean-up
+        compact = _compact(text)
         if _BIC_SHAPE.fullmatch(compact) and _bic_country_known(compact[4:6]):
             return cls(compact, CheckStrength.FORMAT)
         schwifty, errors = _schwifty()  # it says what is wrong
@@ -268,6 +268,12 @@ _WHITESPACE = re.compile(r"\s+")
 _IBAN_HEAD = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]+")
 _BIC_SHAPE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _NUMERIFY = str.maketrans({letter: str(10 + n) for n, letter in enumerate(string.ascii_uppercase)})
+
+
+def _compact(text: str) -> str:
+    """Clean up ``text`` as schwifty does: no whitespace, upper case."""
+    # Letters and digits alone hold no whitespace: the common case skips the regex.
+    return text.upper() if text.isalnum() else _WHITESPACE.sub("", text).upper()
 
 
 @functools.lru_cache(maxsize=1024)
