@@ -132,13 +132,28 @@ class CheckReport:
             return
         tally.invalid += 1
         if len(self.invalid) < self.max_invalid:
-            rows = tuple((p.location, p.code, p.message) for p in read) + problems
+            rows = _rows_of(read) + problems
             self.invalid.append(InvalidRecord(tally.name, place, rows or _UNREADABLE))
 
     @property
     def exit_code(self) -> int:
         """Return 0 when every record is valid, else 1."""
         return 1 if self.invalid_total else 0
+
+
+def _rows_of(problems: Iterable[Problem]) -> tuple[ProblemRow, ...]:
+    return tuple((p.location, p.code, p.message) for p in problems)
+
+
+def _verdict(data: object, read: tuple[ProblemRow, ...] = ()) -> Verdict:
+    """Validate one record with `accountcore.from_dict`; ``read``: its reading problems."""
+    from .serialization import from_dict
+
+    try:
+        account = from_dict(data)
+    except ValidationError as error:
+        return ("", "", read + _rows_of(error.problems))
+    return ("", "", read) if read else (account.type.value, account.status.value, ())
 
 
 def judge(records: Sequence[Data]) -> list[Verdict]:
@@ -151,21 +166,7 @@ def judge(records: Sequence[Data]) -> list[Verdict]:
     Returns:
         One verdict per record, in order.
     """
-    from .serialization import from_dict
-
-    verdicts: list[Verdict] = []
-    for data in records:
-        if data is None:
-            verdicts.append(("", "", ()))
-            continue
-        try:
-            account = from_dict(data)
-        except ValidationError as error:
-            rows = tuple((p.location, p.code, p.message) for p in error.problems)
-            verdicts.append(("", "", rows))
-        else:
-            verdicts.append((account.type.value, account.status.value, ()))
-    return verdicts
+    return [("", "", ()) if data is None else _verdict(data) for data in records]
 
 
 def judge_packed(packed: bytes) -> list[Verdict]:
@@ -188,28 +189,19 @@ def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict |
         reading problems come first among its problems, and make it invalid.
     """
     from ._csv_reader import plan
-    from .serialization import from_dict
 
     build = plan(header)
     verdicts: list[Verdict | None] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = []  # one list for every row: most rows have no problem
     for cells in rows:
         data = build(cells, problems)
         if data is None:
             verdicts.append(None)
-            continue
-        read: tuple[ProblemRow, ...] = ()
-        if problems:
-            read = tuple((p.location, p.code, p.message) for p in problems)
+        elif problems:
+            verdicts.append(_verdict(data, _rows_of(problems)))
             problems.clear()
-        try:
-            account = from_dict(data)
-        except ValidationError as error:
-            found = tuple((p.location, p.code, p.message) for p in error.problems)
-            verdicts.append(("", "", read + found))
         else:
-            valid = (account.type.value, account.status.value, ())
-            verdicts.append(("", "", read) if read else valid)
+            verdicts.append(_verdict(data))
     return verdicts
 
 
