@@ -86,11 +86,19 @@ def _value(unit: str, value: float | None) -> str:
     return f"{value:,.1f} {unit}"
 
 
-def _times(ratio: float, digits: int = 2) -> str:
+def _times(ratio: float) -> str:
     """Write a ratio; one below 0.2 also as a fraction, so "40x faster" stays legible."""
     if ratio >= 0.195 or ratio <= 0:
-        return f"{ratio:.{digits}f}x"
+        return f"{ratio:.2f}x"
     return f"{ratio:.3f}x (1/{1 / ratio:,.0f})"
+
+
+def _target(target: float) -> str:
+    """Write a target with the digits it has (0.625 stays 0.625, not 0.6), at least one."""
+    if target < 0.195:
+        return _times(target)
+    digits = f"{target:.3f}".rstrip("0")
+    return f"{digits}0x" if digits.endswith(".") else f"{digits}x"
 
 
 def _cells(row: Row) -> tuple[str, ...]:
@@ -102,7 +110,7 @@ def _cells(row: Row) -> tuple[str, ...]:
         row.peer or "-",
         _value(row.unit, row.theirs),
         _times(ratio) if ratio is not None and row.theirs and row.theirs >= 0.05 else "-",
-        f"<= {_times(row.target, 1)}" if row.target is not None else "-",
+        f"<= {_target(row.target)}" if row.target is not None else "-",
         met,
     )
 
@@ -151,7 +159,7 @@ def _targets(rows: Sequence[Row]) -> list[str]:
         assert ratio is not None and target is not None
         lines.append(
             f"- {row.benchmark} vs {row.peer}: {_times(ratio)} against a target of "
-            f"<= {_times(target, 1)}: {verdict}.{_without_gc(row, rows)}"
+            f"<= {_target(target)}: {verdict}.{_without_gc(row, rows)}"
         )
     return lines
 
