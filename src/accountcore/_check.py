@@ -297,8 +297,8 @@ def _judge(chunk: Chunk | CsvChunk) -> list[Verdict | None]:
 
 def _submit(pool: Executor, chunk: Chunk | CsvChunk) -> Future[list[Verdict | None]]:
     """Send a chunk to the workers: packed by `marshal`, or by pickle if marshal cannot."""
-    # Reading and packing are the one process's share of the work, so they bound the speed-up
-    # of ``--jobs``; marshal packs JSON-like data about twice as fast as pickle.
+    # Packing is work this process does for the workers, not for itself; marshal packs
+    # JSON-like data about twice as fast as pickle.
     if isinstance(chunk, CsvChunk):
         return pool.submit(judge_rows_packed, chunk.header, marshal.dumps(chunk.rows))
     data = _data(chunk)
@@ -307,6 +307,10 @@ def _submit(pool: Executor, chunk: Chunk | CsvChunk) -> Future[list[Verdict | No
     except ValueError:  # a value marshal does not know (a reader's own type)
         return pool.submit(judge, data)  # type: ignore[arg-type]
     return pool.submit(judge_packed, packed)  # type: ignore[arg-type]
+
+
+#: A chunk's verdicts: judged here, or the future of a worker's.
+_Verdicts = list[Verdict | None] | Future[list[Verdict | None]]
 
 
 def _judged(
@@ -324,9 +328,7 @@ def _judged(
         for chunk in chunks:
             yield chunk, _judge(chunk)
         return
-    # Each entry: a chunk with its verdicts, or with the future of them.
-    pending: deque[tuple[Chunk | CsvChunk, list[Verdict | None] | Future[list[Verdict | None]]]]
-    pending = deque()
+    pending: deque[tuple[Chunk | CsvChunk, _Verdicts]] = deque()
     flight = 2 * helpers
     for chunk in chunks:
         busy = sum(1 for _, v in pending if isinstance(v, Future) and not v.done())
@@ -339,12 +341,12 @@ def _judged(
         yield done, _result(verdicts)
 
 
-def _ready(verdicts: list[Verdict | None] | Future[list[Verdict | None]], wait: bool) -> bool:
-    """Tell whether verdicts are in; with ``wait``, wait for them."""
+def _ready(verdicts: _Verdicts, wait: bool) -> bool:
+    """Tell whether the verdicts are in, or are to be waited for (``wait``)."""
     return wait or not isinstance(verdicts, Future) or verdicts.done()
 
 
-def _result(verdicts: list[Verdict | None] | Future[list[Verdict | None]]) -> list[Verdict | None]:
+def _result(verdicts: _Verdicts) -> list[Verdict | None]:
     return verdicts.result() if isinstance(verdicts, Future) else verdicts
 
 
