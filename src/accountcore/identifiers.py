@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import re
-import string
 from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
@@ -152,7 +151,7 @@ class BIC(Identifier):
     def parse(cls, raw: object) -> Self:
         text = _require_text(cls.kind, raw)
         compact = _compact(text)
-        if _BIC_SHAPE.fullmatch(compact) and _bic_country_known(compact[4:6]):
+        if _shapes().bic.fullmatch(compact) and _bic_country_known(compact[4:6]):
             return cls(compact, CheckStrength.FORMAT)
         schwifty, errors = _schwifty()  # it says what is wrong
         try:
@@ -264,16 +263,29 @@ def _schwifty() -> tuple[ModuleType, tuple[type[Exception], ...]]:
 # Schwifty's checks of a valid IBAN or BIC, done here without building its objects (which
 # cost more than the checks): the same clean-up, spec, pattern and arithmetic, so a value
 # passes exactly when schwifty accepts it. A value that fails goes to schwifty, for its error.
-_WHITESPACE = re.compile(r"\s+")
-_IBAN_HEAD = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]+")
-_BIC_SHAPE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
-_NUMERIFY = str.maketrans({letter: str(10 + n) for n, letter in enumerate(string.ascii_uppercase)})
+class _Shapes(NamedTuple):
+    whitespace: re.Pattern[str]
+    iban: re.Pattern[str]  #: letters, digits, then letters and digits, ASCII only
+    bic: re.Pattern[str]
+    numerify: dict[int, str]  #: a letter to its number, A to Z as 10 to 35
+
+
+@functools.cache
+def _shapes() -> _Shapes:
+    """Compile the patterns on first use, so that ``import accountcore`` stays light."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return _Shapes(
+        re.compile(r"\s+"),
+        re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]+"),
+        re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?"),
+        str.maketrans({letter: str(10 + n) for n, letter in enumerate(letters)}),
+    )
 
 
 def _compact(text: str) -> str:
     """Clean up ``text`` as schwifty does: no whitespace, upper case."""
     # Letters and digits alone hold no whitespace: the common case skips the regex.
-    return text.upper() if text.isalnum() else _WHITESPACE.sub("", text).upper()
+    return text.upper() if text.isalnum() else _shapes().whitespace.sub("", text).upper()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -288,7 +300,7 @@ def _iban_spec(country: str) -> tuple[int, re.Pattern[str], str] | None:
         spec = registry.get_iban_spec(country)
     except _schwifty()[1]:
         return None
-    return spec.iban_length, spec.regex, country.translate(_NUMERIFY)
+    return spec.iban_length, spec.regex, country.translate(_shapes().numerify)
 
 
 def _iban_passes(compact: str) -> bool:
@@ -296,14 +308,15 @@ def _iban_passes(compact: str) -> bool:
     Tell whether schwifty accepts the cleaned-up IBAN ``compact``: ASCII letters and digits,
     the country's length and BBAN pattern, and ISO 7064 mod 97-10 check digits.
     """
-    if not _IBAN_HEAD.fullmatch(compact) or (spec := _iban_spec(compact[:2])) is None:
+    shapes = _shapes()
+    if not shapes.iban.fullmatch(compact) or (spec := _iban_spec(compact[:2])) is None:
         return False
     length, pattern, country = spec
     bban = compact[4:]
     if len(compact) != length or not pattern.match(bban):
         return False
     # Schwifty computes the check digits (98 minus the remainder, 02 to 98) and compares.
-    number = int((bban if bban.isdigit() else bban.translate(_NUMERIFY)) + country)
+    number = int((bban if bban.isdigit() else bban.translate(shapes.numerify)) + country)
     return int(compact[2:4]) == 98 - number * 100 % 97
 
 
