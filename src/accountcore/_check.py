@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import attrs
 
-from ._readers import _unreadable
+from ._readers import _no_records
 from .errors import Problem, ValidationError
 
 __all__ = [
@@ -63,8 +63,6 @@ Verdict = tuple[str, str, tuple[ProblemRow, ...]]
 Data = dict[str, object] | None
 #: Records as read, waiting for their verdicts: place, data, reading problems.
 Chunk = list[tuple[str, Data, tuple[Problem, ...]]]
-#: A CSV file's header, and rows of it as cells, waiting to be built and judged.
-Rows = tuple[tuple[str, ...], list[list[str]]]
 #: What a record the reader gave up on, without saying why, is reported with.
 _UNREADABLE: tuple[ProblemRow, ...] = (("$", "invalid_format", "The record could not be read."),)
 
@@ -398,7 +396,7 @@ def check_sources(
                 if on_progress is not None:
                     on_progress(tally)
             if not tally.records:
-                raise _unreadable(source.path, "the file holds no records")
+                raise _no_records(source.path)
     return report
 
 

@@ -88,7 +88,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from ._readers import RawRecord, UnreadableFile
+from ._readers import RawRecord, UnreadableFile, _no_records
 
 __all__ = ["UNKNOWN_SINCE", "read_exact_xml"]
 
@@ -303,7 +303,7 @@ def read_exact_xml(path: Path, *, since: date = UNKNOWN_SINCE) -> Iterator[RawRe
         while True:
             chunk = file.read(_CHUNK)
             if not chunk and not offset:
-                raise UnreadableFile(f"{path}: the file holds no records")
+                raise _no_records(path)
             try:
                 stream.feed(chunk, offset)
             except _Malformed as error:

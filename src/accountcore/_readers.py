@@ -51,6 +51,10 @@ def _unreadable(path: Path, reason: str, line: int | None = None) -> UnreadableF
     return UnreadableFile(f"{path}: {where}{reason}")
 
 
+def _no_records(path: Path) -> UnreadableFile:
+    return _unreadable(path, "the file holds no records")
+
+
 @attrs.frozen
 class RawRecord:
     """
@@ -134,7 +138,7 @@ def sniff_format(path: Path) -> str:
     """
     first = _first_byte(path)
     if first is None:
-        raise _unreadable(path, "the file holds no records")
+        raise _no_records(path)
     if first in _SNIFFED:
         return _SNIFFED[first]
     if 0x80 <= first < 0xC2 or first > 0xF4:  # cannot start a UTF-8 character
@@ -185,7 +189,7 @@ def read_records(path: Path, *, format: str | None = None) -> Iterator[RawRecord
     try:  # an escaped decoding error has its line found here, once, for every format
         first = next(records, None)
         if first is None:
-            raise _unreadable(path, "the file holds no records")
+            raise _no_records(path)
         yield first
         yield from records
     except UnicodeDecodeError:

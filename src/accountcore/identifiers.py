@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import schwifty.bban
     from typing_extensions import Self
 
+from ._countries import ALPHA2
 from ._identifier import (
     _DIGITS,
     CheckStrength,
@@ -151,7 +152,8 @@ class BIC(Identifier):
     def parse(cls, raw: object) -> Self:
         text = _require_text(cls.kind, raw)
         compact = _compact(text)
-        if _shapes().bic.fullmatch(compact) and _bic_country_known(compact[4:6]):
+        # Schwifty asks pycountry for the country; ALPHA2 is pycountry's list of codes.
+        if _shapes().bic.fullmatch(compact) and compact[4:6] in ALPHA2:
             return cls(compact, CheckStrength.FORMAT)
         schwifty, errors = _schwifty()  # it says what is wrong
         try:
@@ -318,14 +320,6 @@ def _iban_passes(compact: str) -> bool:
     # Schwifty computes the check digits (98 minus the remainder, 02 to 98) and compares.
     number = int((bban if bban.isdigit() else bban.translate(shapes.numerify)) + country)
     return int(compact[2:4]) == 98 - number * 100 % 97
-
-
-@functools.lru_cache(maxsize=512)
-def _bic_country_known(code: str) -> bool:
-    """Tell whether pycountry, which schwifty asks, knows the country ``code``."""
-    from pycountry import countries
-
-    return countries.get(alpha_2=code) is not None
 
 
 class _BBANLayout(NamedTuple):
