@@ -155,6 +155,13 @@ PUBLIC = {
         "mask",
     },
     "accountcore.validation": {
+        "AMOUNT_LIMIT",
+        "DEFAULT_MAX_LENGTH",
+        "INT_RANGES",
+        "MAX_IDENTIFIER_TEXT",
+        "MAX_ITEMS",
+        "MAX_LENGTHS",
+        "MAX_SAFE_INTEGER",
         "AccountDirectory",
         "CostCentres",
         "DirectoryEntry",

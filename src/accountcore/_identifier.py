@@ -84,12 +84,20 @@ def _library_error(kind: str, exc: Exception) -> ValidationError:
     return _problem(kind, code)
 
 
+#: The longest text any identifier may be as typed, separators included; longer text is refused
+#: before any check runs (docs/validation.md).
+MAX_IDENTIFIER_TEXT = 64
+
+
 def _require_text(kind: str, raw: object) -> str:
     if not isinstance(raw, str):
         raise ValidationError(
             [Problem((), "invalid_type", f"The {kind} must be text, not {type(raw).__name__}.")]
         )
-    if not raw.strip():
+    if len(raw) > MAX_IDENTIFIER_TEXT:
+        message = f"The {kind} is longer than {MAX_IDENTIFIER_TEXT} characters."
+        raise ValidationError([Problem((), "invalid_length", message)])
+    if not raw or raw.isspace():
         raise ValidationError([Problem((), "required", f"The {kind} is blank.")])
     return raw
 

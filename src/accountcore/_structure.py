@@ -9,14 +9,14 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import NoReturn, Union
+from typing import Any, NoReturn, Union
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+from cattrs.errors import ClassValidationError
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._rules import FIELD_RULES, Rule
+from ._rules import FIELD_RULES, MAX_AMOUNT_TEXT, Rule, free_value, max_length
 from .entities import (
     Account,
     Address,
@@ -83,7 +83,11 @@ def _fail_type(value: object, expected: str) -> NoReturn:
 
 
 def _walk(exc: ClassValidationError) -> list[Problem]:
-    """Turn one level of cattrs' detailed errors into problems (deeper levels already are)."""
+    """
+    Turn one level of cattrs' detailed errors into problems (deeper levels already are).
+
+    Unknown keys are left to `unknown_keys`, which knows their places.
+    """
     problems: list[Problem] = []
     with_notes, others = exc.group_exceptions()
     for sub, note in with_notes:
@@ -94,12 +98,49 @@ def _walk(exc: ClassValidationError) -> list[Problem]:
             problems.append(Problem(prefix, "required", "This field is required."))
         else:  # pragma: no cover - every hook raises ValidationError
             problems.append(Problem(prefix, "invalid_type", "This value could not be read."))
-    for sub in others:
-        if isinstance(sub, ForbiddenExtraKeysError):
-            for key in sorted(str(k)[:40] for k in sub.extra_fields):
-                problems.append(Problem((), "unknown_field", f"Unknown field {key!r}."))
-        else:  # pragma: no cover
-            problems.append(Problem((), "invalid_type", "This object could not be read."))
+    if others:  # pragma: no cover - unknown keys are not cattrs' to refuse here
+        problems.append(Problem((), "invalid_type", "This object could not be read."))
+    return problems
+
+
+#: Unknown keys named one by one, at most; the rest are counted in one more problem.
+MAX_UNKNOWN_NAMED = 20
+_KEY_SHOWN = 40  # the longest key a message names
+
+
+def is_nameable(key: object) -> bool:
+    """
+    Tell whether a key may be named in a message: short printable text that cannot be an
+    IBAN, an account or a tax number (it holds fewer than four digits).
+    """
+    return (
+        type(key) is str
+        and len(key) <= _KEY_SHOWN
+        and key.isprintable()
+        and sum(c.isdigit() for c in key) < 4
+    )
+
+
+def describe_key(key: object, position: int) -> str:
+    """Name a key for a message: itself when `is_nameable`, else by its position (from 1)."""
+    return repr(key) if is_nameable(key) else f"number {position} (its name is not shown)"
+
+
+def unknown_keys(value: Mapping[Any, object], known: frozenset[str]) -> list[Problem]:
+    """
+    One ``unknown_field`` problem per key of ``value`` not in ``known``, in order, for the
+    first `MAX_UNKNOWN_NAMED`; one more problem counts the rest.
+    """
+    count = len(value) - sum(1 for key in known if key in value)
+    problems: list[Problem] = []
+    for n, key in enumerate(value, start=1):
+        if len(problems) == min(count, MAX_UNKNOWN_NAMED):
+            break
+        if key not in known:
+            problems.append(Problem((), "unknown_field", f"Unknown field {describe_key(key, n)}."))
+    if count > MAX_UNKNOWN_NAMED:
+        more = count - MAX_UNKNOWN_NAMED
+        problems.append(Problem((), "unknown_field", f"And {more:,} more unknown fields."))
     return problems
 
 
@@ -187,22 +228,40 @@ def _checked(
     return hook
 
 
+#: Items of one list checked after this many of them failed are not checked (they cost time
+#: and tell nothing new); one ``too_many_problems`` problem says so.
+MAX_FAILED_ITEMS = 20
+
+
 def _tuple_of(inner: Hook) -> Hook:
     def hook(value: object, type_: object) -> tuple[object, ...]:
         if type(value) is not list and type(value) is not tuple:
             _fail_type(value, "an array")
         items: list[object] = []
         problems: list[Problem] = []
+        failed = 0
         for i, item in enumerate(value):
             try:
                 items.append(inner(item, None))
             except ValidationError as exc:
                 problems += [p.prefixed((i,)) for p in exc.problems]
+                failed += 1
+                if failed == MAX_FAILED_ITEMS and i + 1 < len(value):
+                    problems.append(_unchecked_items(i + 1, len(value)))
+                    break
         if problems:
             raise ValidationError(problems)
         return tuple(items)
 
     return hook
+
+
+def _unchecked_items(start: int, end: int) -> Problem:
+    message = (
+        f"Items {start} to {end - 1} were not checked: "
+        f"{MAX_FAILED_ITEMS} items before them have problems."
+    )
+    return Problem((), "too_many_problems", message)
 
 
 _PRIMITIVES: dict[object, Hook] = {str: _str, int: _int, bool: _bool, date: _date}
@@ -214,8 +273,12 @@ def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, chec
     if optional:
         (tp,) = (a for a in args if a is not type(None))
     normalise = _NORMALISE.get((owner, name))
+    if normalise is not None:
+        normalise = _within(max_length(owner, name), normalise)
     rule = _rules_of(owner).get(name)
     base = _base_hook(conv, tp, check)
+    if typing.get_origin(tp) is tuple and rule is not None:
+        return _counted(base, rule)  # type: ignore[arg-type]
     if base is _str and normalise is None and rule is not None:
         # Text with a rule, the commonest checked field: the type check inlined.
         return _optional_ruled_text(rule) if optional else _ruled_text(rule)  # type: ignore[arg-type]
@@ -224,6 +287,22 @@ def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, chec
     if normalise is None and rule is None:
         return _optional_str if base is _str else _optional(base)
     return _optional_checked(base, normalise, rule)  # type: ignore[arg-type]
+
+
+def _within(limit: int, normalise: Callable[[str], str]) -> Callable[[str], str]:
+    """Normalise text within ``limit`` only; longer text goes to its rule, which refuses it."""
+    return lambda text: normalise(text) if len(text) <= limit else text
+
+
+def _counted(inner: Hook, rule: Rule[object]) -> Hook:
+    """Refuse a list longer than its limit before reading a single item."""
+
+    def hook(value: object, type_: object) -> object:
+        if type(value) in (list, tuple) and (failure := rule(value)) is not None:
+            _fail(*failure)
+        return inner(value, type_)
+
+    return hook
 
 
 def _ruled_text(rule: Rule[str]) -> Hook:
@@ -314,8 +393,8 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         make_dict_structure_fn(
             cls,
             conv,
-            # The fast path checks keys itself, without building a set per object.
-            _cattrs_forbid_extra_keys=detail,
+            # Both paths leave unknown keys to `unknown_keys`, which names them safely.
+            _cattrs_forbid_extra_keys=False,
             _cattrs_detailed_validation=detail,
             **overrides,  # type: ignore[arg-type]
         )
@@ -335,10 +414,13 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
                 raise KeyError  # an unknown key: the detailed read names it
             result = fast(value, type_)
         except Exception:  # any failure is re-read in detail below
+            extra = unknown_keys(value, known)
             try:
                 result = detailed(value, type_)
             except ClassValidationError as exc:
-                raise ValidationError(_walk(exc)) from None
+                raise ValidationError(_walk(exc) + extra) from None
+            if extra:
+                raise ValidationError(extra) from None
         if class_rule is not None and (problems := list(class_rule(result))):
             raise ValidationError(problems)
         return result
@@ -349,7 +431,7 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
 def _contact_defaults(value: dict[str, object]) -> dict[str, object]:
     """The first email given switches both email flags on, unless the record sets them."""
     email = value.get("email")
-    if not isinstance(email, str) or not email.strip():
+    if not isinstance(email, str) or not email or email.isspace():
         return value
     defaults = {"valid_email": True, "email_permission": True}
     return {**defaults, **value}
@@ -367,6 +449,8 @@ def _amount(value: object) -> Decimal:
     if type(value) is int:
         return Decimal(value)
     if type(value) is str:
+        if len(value) > MAX_AMOUNT_TEXT:
+            _fail("too_long", f"An amount is at most {MAX_AMOUNT_TEXT} characters long.")
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
@@ -395,7 +479,7 @@ _FREE_VALUE: dict[FreeFieldKind, Callable[[object], object]] = {
 }
 _FREE_KEYS = frozenset({"name", "kind", "value"})
 _FREE_HEAD: tuple[tuple[str, Hook], ...] = (
-    ("name", _ruled_text(FIELD_RULES[FreeField]["name"])),  # type: ignore[arg-type]
+    ("name", _ruled_text(FIELD_RULES[FreeField]["name"])),
     ("kind", _enum(FreeFieldKind)),
 )
 
@@ -403,11 +487,7 @@ _FREE_HEAD: tuple[tuple[str, Hook], ...] = (
 def _free_field(value: object, _: object) -> FreeField:
     if not isinstance(value, dict):
         _fail_type(value, "an object")
-    problems = [
-        Problem((), "unknown_field", f"Unknown field {str(k)[:40]!r}.")
-        for k in value
-        if k not in _FREE_KEYS
-    ]
+    problems = unknown_keys(value, _FREE_KEYS)
     read: dict[str, object] = {}
     for key, hook in _FREE_HEAD:
         if key not in value:
@@ -422,6 +502,8 @@ def _free_field(value: object, _: object) -> FreeField:
     if isinstance(kind, FreeFieldKind) and raw is not None:
         try:
             read["value"] = _FREE_VALUE[kind](raw)
+            if (failure := free_value(read["value"])) is not None:
+                _fail(*failure)
         except ValidationError as exc:
             problems += [p.prefixed(("value",)) for p in exc.problems]
     if problems:

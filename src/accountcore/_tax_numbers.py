@@ -29,7 +29,7 @@ from ._identifier import (
 # --- VAT numbers ---------------------------------------------------------------------------
 
 _VAT_PREFIX_ALIASES = {"EL": "GR"}  # Greece uses EL as its VAT prefix
-_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 #: Longest compact national part accepted for a country without a module (CN's USCC has 18).
 _UNCHECKED_VAT_LENGTH = 20
 
@@ -44,7 +44,7 @@ def _stdnum_module(country: str, name: str) -> ModuleType | None:
 
 
 def _vat_module(country: str) -> ModuleType | None:
-    if not _COUNTRY_CODE.match(country):
+    if not _COUNTRY_CODE.fullmatch(country):
         return None
     return _stdnum_module(country, "vat")
 

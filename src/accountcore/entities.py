@@ -21,7 +21,7 @@ from typing import Union
 
 import attrs
 
-from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, VATNumber
+from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, VATNumber, mask
 
 __all__ = [
     "CARD_TYPES",
@@ -43,7 +43,6 @@ __all__ = [
     "Relations",
     "Summary",
 ]
-
 
 
 class AccountType(enum.Enum):
@@ -137,6 +136,18 @@ IBAN_BANK_ACCOUNT_TYPE = "IBAN"
 FreeFieldValue = Union[str, int, float, Decimal, date, bool]
 
 
+def _masked(value: str | None) -> str:
+    return repr(value if value is None else mask(value))
+
+
+def _safe_repr(value: object) -> str:
+    # An int of over 4,300 digits has no repr (Python refuses to print it); say what it is.
+    try:
+        return repr(value)
+    except ValueError:
+        return f"<{type(value).__name__} of {value.bit_length():,} bits>"  # type: ignore[attr-defined]
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Address:
     """
@@ -196,7 +207,7 @@ class FreeField:
 
     name: str
     kind: FreeFieldKind
-    value: FreeFieldValue | None = None
+    value: FreeFieldValue | None = attrs.field(default=None, repr=_safe_repr)
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -285,12 +296,14 @@ class BankAccount:
     One bank account of the account.
 
     ``type`` is the host's bank account type code; ``None`` is the default type, and
-    `IBAN_BANK_ACCOUNT_TYPE` means the number is the IBAN.
+    `IBAN_BANK_ACCOUNT_TYPE` means the number is the IBAN. The repr masks ``number`` (all but
+    its last four characters) whatever the type, as it masks the IBAN.
 
     .. versionadded:: 0.1
     """
 
-    number: str | None = None
+    # Masked in reprs whatever the type: of the IBAN type, the number is the IBAN itself.
+    number: str | None = attrs.field(default=None, repr=_masked)
     type: str | None = None
     iban: IBAN | None = None
     bic: BIC | None = None

@@ -104,9 +104,10 @@ def _country_of(data: dict[str, object]) -> str | None:
     summary = data.get("summary")
     address = summary.get("address") if isinstance(summary, dict) else None
     country = address.get("country") if isinstance(address, dict) else None
-    if isinstance(country, str) and (code := country.strip().upper()) in ALPHA2:
-        return code
-    return None
+    if not isinstance(country, str) or len(country) > 8:  # a longer one is refused later
+        return None
+    code = country.strip().upper()
+    return code if code in ALPHA2 else None
 
 
 def _read_country_bound(
@@ -119,7 +120,7 @@ def _read_country_bound(
     for section, key, cls in _COUNTRY_BOUND:
         part = data.get(section)
         raw = part.get(key) if isinstance(part, dict) else None
-        if not isinstance(raw, str) or not raw.strip():
+        if not isinstance(raw, str) or not raw or raw.isspace():
             continue
         try:
             value: object = cls.parse(raw, country) if check else cls.unchecked(raw)

@@ -1,5 +1,5 @@
 """
-The card's rules, applied to an `Account`.
+The card's rules, applied to an `Account`, and the limits every value is held to.
 
 Two entry points:
 
@@ -9,6 +9,11 @@ Two entry points:
   data (code taken, reseller is a Reseller, no parent cycle, subsector within its sector, cost
   centre from the manager). A rule whose lookup is missing is reported in
   `ValidationReport.skipped`, never silently passed.
+
+Both hold every value to a limit first, before any costly check: text to its field's length
+(`MAX_LENGTHS`, else `DEFAULT_MAX_LENGTH`), identifiers as typed to `MAX_IDENTIFIER_TEXT`
+characters, integers to `INT_RANGES`, lists to `MAX_ITEMS`, and free fields' numbers and
+amounts to `MAX_SAFE_INTEGER` and `AMOUNT_LIMIT`. ``docs/validation.md`` lists them.
 
 .. versionadded:: 0.1
 """
@@ -22,7 +27,17 @@ from typing import Any, Protocol
 import attrs
 
 from ._countries import ALPHA2
-from ._rules import FIELD_RULES
+from ._identifier import MAX_IDENTIFIER_TEXT
+from ._rules import (
+    AMOUNT_LIMIT,
+    DEFAULT_MAX_LENGTH,
+    FIELD_RULES,
+    INT_RANGES,
+    MAX_ITEMS,
+    MAX_LENGTHS,
+    MAX_SAFE_INTEGER,
+    NOT_NULL,
+)
 from .entities import (
     IBAN_BANK_ACCOUNT_TYPE,
     Account,
@@ -36,6 +51,13 @@ from .errors import Problem, ValidationError
 from .identifiers import CheckStrength
 
 __all__ = [
+    "AMOUNT_LIMIT",
+    "DEFAULT_MAX_LENGTH",
+    "INT_RANGES",
+    "MAX_IDENTIFIER_TEXT",
+    "MAX_ITEMS",
+    "MAX_LENGTHS",
+    "MAX_SAFE_INTEGER",
     "AccountDirectory",
     "CostCentres",
     "DirectoryEntry",
@@ -247,9 +269,11 @@ def _objects(account: Account) -> Iterator[tuple[object, Path]]:
     yield account, ()
     yield account.summary, ("summary",)
     yield account.summary.address, ("summary", "address")
+    yield account.general, ("general",)
     if account.contact is not None:
         yield account.contact, ("contact",)
     yield account.marketing, ("marketing",)
+    yield account.relations, ("relations",)
     yield account.financial, ("financial",)
     for i, free in enumerate(account.free_fields):
         yield free, ("free_fields", i)
@@ -258,9 +282,13 @@ def _objects(account: Account) -> Iterator[tuple[object, Path]]:
 
 
 def _object_problems(obj: object, path: Path) -> Iterator[Problem]:
+    not_null = NOT_NULL.get(type(obj), frozenset())
     for name, rule in FIELD_RULES.get(type(obj), {}).items():
         value = getattr(obj, name)
-        if value is not None and (failure := rule(value)) is not None:
+        if value is None:
+            if name in not_null:
+                yield Problem((*path, name), "required", "This field is required.")
+        elif (failure := rule(value)) is not None:
             yield Problem((*path, name), *failure)
     class_rule = CLASS_RULES.get(type(obj))
     if class_rule is not None:
@@ -392,4 +420,3 @@ def validate(
     else:
         problems += _cost_centre_problems(account, cost_centres)
     return ValidationReport(tuple(problems), tuple(skipped))
-

@@ -19,6 +19,7 @@ import attrs
 
 from . import status as _status
 from ._refusal import Refusal
+from ._structure import describe_key, is_nameable
 from .entities import Account, AccountStatus, AccountType, Contact
 from .errors import (
     InvalidTransition,
@@ -197,7 +198,7 @@ def _decide_create_from_record(
 
 def _apply_edits(account: Account, edits: Mapping[str, object], refusal: Refusal) -> JSONObject:
     record = copy.deepcopy(to_dict(account))
-    for path, value in edits.items():
+    for position, (path, value) in enumerate(edits.items(), start=1):
         steps = path.split(".") if isinstance(path, str) else []
         target: object = record
         for step in steps[:-1]:
@@ -205,8 +206,10 @@ def _apply_edits(account: Account, edits: Mapping[str, object], refusal: Refusal
             if target is None and step == "contact":
                 record["contact"] = target = attrs.asdict(Contact())
         if not steps or not isinstance(target, dict) or steps[-1] not in target:
-            where = tuple(steps[:-1]) if steps else ()
-            refusal.problems.append(Problem(where, "unknown_field", f"Unknown field {path!r}."))
+            # An unknown path is echoed only when it cannot hold an IBAN or a tax number.
+            where = tuple(steps[:-1]) if is_nameable(path) else ()
+            message = f"Unknown field {describe_key(path, position)}."
+            refusal.problems.append(Problem(where, "unknown_field", message))
             continue
         target[steps[-1]] = value
     return record

@@ -29,6 +29,7 @@ from ..entities import (
 )
 from ..identifiers import IBAN, ChamberOfCommerceNumber
 from ..serialization import JSONObject, JSONValue, to_dict
+from ..validation import AMOUNT_LIMIT, MAX_SAFE_INTEGER
 from ._identifiers import (
     _COUNTRIES,
     _bic_of,
@@ -178,8 +179,11 @@ def bank_account_lists(max_size: int = 3) -> SearchStrategy[tuple[BankAccount, .
 
 _FREE_VALUES: dict[FreeFieldKind, SearchStrategy[typing.Any]] = {
     FreeFieldKind.TEXT: st.text(max_size=20),
-    FreeFieldKind.NUMBER: st.integers() | st.floats(allow_nan=False, allow_infinity=False),
-    FreeFieldKind.AMOUNT: st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    FreeFieldKind.NUMBER: st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    FreeFieldKind.AMOUNT: st.decimals(
+        -AMOUNT_LIMIT + 1, AMOUNT_LIMIT - 1, allow_nan=False, allow_infinity=False, places=2
+    ),
     FreeFieldKind.DATE: st.dates(),
     FreeFieldKind.YES_NO: st.booleans(),
 }
