@@ -303,6 +303,17 @@ class TestBankAccounts:
         banks = plan_merge(a, [b]).result.financial.bank_accounts
         assert [(bank.number, bank.main) for bank in banks] == [("12 34 56", True)]
 
+    def test_a_dropped_bank_number_is_shown_masked(self) -> None:
+        """A dropped number of an IBAN-type bank account is the IBAN: the plan masks it."""
+        kept = BankAccount(iban=IBAN_A, type="IBAN", number=IBAN_A.compact, main=True)
+        typed = BankAccount(iban=IBAN_A, type="IBAN", number="NL91 ABNA 0417 1643 00", main=True)
+        a = make("a", financial=Financial(bank_accounts=(kept,)))
+        b = make("b", financial=Financial(bank_accounts=(typed,)))
+        plan = plan_merge(a, [b])
+        (dropped,) = [d for d in plan.dropped if d.path.endswith(".number")]
+        assert dropped.shown.endswith("3 00") and "0417" not in dropped.shown
+        assert "0417" not in repr(plan)
+
     def test_the_first_main_wins_when_the_survivor_has_none(self) -> None:
         """A survivor without bank accounts takes the first other's main as its main."""
         b = make("b", financial=Financial(bank_accounts=(BankAccount(iban=IBAN_B, main=True),)))

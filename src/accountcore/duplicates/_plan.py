@@ -27,7 +27,7 @@ from ..entities import (
     Summary,
 )
 from ..errors import Problem, ValidationError
-from ..identifiers import ChamberOfCommerceNumber, CheckStrength, Identifier, VATNumber
+from ..identifiers import ChamberOfCommerceNumber, CheckStrength, Identifier, VATNumber, mask
 from ._merge import Clash, Conflict, Dropped, MergePlan, render
 
 __all__ = ["IDENTIFIER_PATHS", "plan_merge"]
@@ -305,7 +305,9 @@ class _Planner:
                     getattr(result[key], field.name)
                 ):
                     path = f"{_BANKS}.{index}.{field.name}"
-                    self.dropped.append(Dropped(path, aid, render(value)))
+                    # A bank number may be the IBAN itself: shown masked, as the IBAN is.
+                    shown = mask(value) if field.name == "number" else render(value)
+                    self.dropped.append(Dropped(path, aid, shown))
         return tuple(result.values())
 
 
