@@ -8,6 +8,12 @@ tests that count every party get a database of their own.
 
 from __future__ import annotations
 
+import pytest
+
+# Collected without the extra too: skipped, with the reason, when trytond is missing.
+pytest.importorskip("trytond", reason="needs trytond: pip install 'accountcore[tryton]'")
+pytestmark = pytest.mark.tryton
+
 import contextlib
 import itertools
 import os
@@ -18,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import pytest
 from _tryton import CACHE, FOLDER, fresh_database, fresh_system
 from stdnum.no import mva
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
+# Collected without the extra too: skipped, with the reason, when trytond is missing.
+pytest.importorskip("trytond", reason="needs trytond: pip install 'accountcore[tryton]'")
+pytestmark = pytest.mark.tryton
+
 import itertools
 
 import attrs
-import pytest
 from _tryton import fresh_system, shared_system
 from hypothesis import settings
 

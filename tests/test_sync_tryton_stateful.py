@@ -5,6 +5,12 @@ adapter behind the fault injector: the same invariants, fewer examples.
 
 from __future__ import annotations
 
+import pytest
+
+# Collected without the extra too: skipped, with the reason, when trytond is missing.
+pytest.importorskip("trytond", reason="needs trytond: pip install 'accountcore[tryton]'")
+pytestmark = pytest.mark.tryton
+
 import itertools
 import os
 from collections.abc import Mapping, Sequence
