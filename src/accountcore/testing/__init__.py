@@ -22,6 +22,13 @@ Needs Hypothesis (the ``accountcore[testing]`` extra).
 
 from __future__ import annotations
 
+try:
+    import hypothesis  # noqa: F401 -- fail early, with the extra to install
+except ImportError as error:
+    raise ImportError(
+        "accountcore.testing needs the testing extra: pip install 'accountcore[testing]'"
+    ) from error
+
 from ._broken import BrokenRecord, broken_account_dicts, broken_records, json_values
 from ._entities import (
     account_dicts,

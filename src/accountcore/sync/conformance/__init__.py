@@ -25,6 +25,15 @@ diffs, call ``pytest.register_assert_rewrite("accountcore.sync.conformance")`` i
 
 from __future__ import annotations
 
+try:
+    import hypothesis  # noqa: F401 -- fail early, with the extra to install
+    import pytest  # noqa: F401
+except ImportError as error:
+    raise ImportError(
+        "accountcore.sync.conformance needs the testing extra (Hypothesis and pytest): "
+        "pip install 'accountcore[testing]'"
+    ) from error
+
 from ._contract import AccountingSystemContract, AsyncAccountingSystemContract
 from ._machine import AccountingSystemStateMachine, make_state_machine
 
