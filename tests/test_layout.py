@@ -146,6 +146,66 @@ class TestCardLayoutBuild:
             CardLayout.build(hidden_buttons=buttons)  # type: ignore[arg-type]
 
 
+class TestFieldRuleValues:
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"mandatory": 1}, "FieldRule.mandatory: expected a bool, got 1"),
+            ({"mandatory": None}, "FieldRule.mandatory: expected a bool, got None"),
+            ({"mode": "hidden"}, "FieldRule.mode: expected a FieldMode, got 'hidden'"),
+            ({"mode": Button.SAVE}, "FieldRule.mode: expected a FieldMode, got Button.SAVE"),
+            ({"right": 292.0}, "FieldRule.right: 292.0 is not a known function right"),
+            ({"right": True}, "FieldRule.right: True is not a known function right"),
+            (
+                {"right": 10**5000},
+                "FieldRule.right: an integer of 16610 bits is not a known function right",
+            ),
+        ],
+        # Not repr: an int of 5000 digits has none.
+        ids=["mandatory-int", "mandatory-none", "mode-text", "mode-button", "right-float",
+             "right-bool", "right-huge"],
+    )  # fmt: skip
+    def test_refuses_malformed_rules(self, fields: dict[str, object], message: str) -> None:
+        """A rule of the wrong types is refused when built, naming its field."""
+        with pytest.raises(DefinitionError) as caught:
+            FieldRule(**fields)  # type: ignore[arg-type]
+        assert str(caught.value) == message
+
+    def test_right_numbers_become_function_rights(self) -> None:
+        """A rule given a right's number keeps the FunctionRight, equal to the number."""
+        rule = FieldRule(right=292)
+        assert rule.right == 292 and type(rule.right).__name__ == "FunctionRight"
+
+
+class TestCardLayoutDirect:
+    def test_direct_construction_checks_like_build(self) -> None:
+        """Calling the class runs the checks of `CardLayout.build`, protected fields too."""
+        with pytest.raises(DefinitionError, match="code can never be made optional"):
+            CardLayout(fields={"code": FieldRule()})
+        with pytest.raises(DefinitionError, match="hidden_buttons must be a collection"):
+            CardLayout(fields={}, hidden_buttons="save")  # type: ignore[arg-type]
+        with pytest.raises(DefinitionError, match=r"^CardLayout\.fields: expected a mapping"):
+            CardLayout(fields=[("remarks", HIDDEN)])  # type: ignore[arg-type]
+
+    def test_direct_construction_keeps_the_protected_fields(self) -> None:
+        """A layout built directly still holds code, name and address mandatory."""
+        layout = CardLayout(fields={"remarks": HIDDEN})
+        assert layout.mandatory == PROTECTED_FIELDS
+        assert layout.rule("remarks") == HIDDEN
+
+    def test_fields_do_not_follow_the_hosts_dict(self) -> None:
+        """Changing the dict a layout was built from changes nothing in the layout."""
+        given = {"remarks": HIDDEN}
+        layout = CardLayout.build(given)
+        given["name"] = HIDDEN
+        assert layout.rule("name").mandatory and "name" in layout.mandatory
+
+    def test_huge_unknown_path_is_not_echoed(self) -> None:
+        """An unknown path of a million characters shows in a short message."""
+        with pytest.raises(DefinitionError) as caught:
+            CardLayout.build({"x" * 10**6: HIDDEN})
+        assert len(str(caught.value)) < 100
+
 class TestDefaultLayout:
     def test_keeps_code_name_and_address_mandatory(self) -> None:
         """By default exactly code, name and address line 1, city and country are mandatory."""

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from accountcore import Account, AccountStatus, AccountType, Address
+from accountcore import Account, AccountStatus, AccountType, Address, from_dict, to_dict
 from accountcore.errors import AccountCoreError, DefinitionError, RightDenied
 from accountcore.rights import (
+    CARD_FIELDS,
     DEFAULT_ROLES,
     MESSAGES,
+    PROTECTED_FIELDS,
     CardLayout,
     Catalogue,
     ChangeStatus,
@@ -37,6 +42,7 @@ from accountcore.rights import (
     Settings,
     View,
     can_see,
+    redact,
     require,
     visible,
 )
@@ -49,8 +55,8 @@ ADMIN, CUSTOMER_MANAGER = "Administrator", "Customer manager"
 RESELLER_MANAGER, CONTROLLER = "Reseller manager", "Controller"
 KNOWN_ROLES = (ADMIN, CUSTOMER_MANAGER, RESELLER_MANAGER, CONTROLLER)
 # Names a careless host might use: none of them is a default role.
-UNKNOWN_ROLES = ("Root", "admin", "administrator", "Customer Manager", "", "controller ")
-UNKNOWN_RIGHTS = (0, 1, -222, 221, 2920, 9999)
+UNKNOWN_ROLES = ("Root", "admin", "administrator", "Customer Manager", "controller ")
+UNKNOWN_RIGHTS = (1, 221, 2920, 9999, 999_999)
 
 # DOMAIN §4, written out by hand: right -> the default roles that hold it.
 DOMAIN_ROLES: dict[int, frozenset[str]] = {
@@ -525,7 +531,7 @@ class TestRecordSecurity:
     def test_similar_user_id_is_not_the_manager(self) -> None:
         """Only an exact user id match makes a principal the account manager."""
         account = make(T.CUSTOMER, level=10, manager="mgr")
-        for user_id in ("MGR", "mgr ", "mg", ""):
+        for user_id in ("MGR", "mgr ", "mg", " mgr"):
             assert not can_see(Principal(user_id=user_id), account)
             assert Policy().decide(Principal(user_id=user_id), View(), account).rule == (
                 "record_security"
@@ -684,7 +690,7 @@ ROLE_NAMES = st.sampled_from([*KNOWN_ROLES, *UNKNOWN_ROLES])
 RIGHT_NUMBERS = (
     st.sampled_from(sorted(DOMAIN_ROLES))
     | st.sampled_from(UNKNOWN_RIGHTS)
-    | (st.integers(-10, 10_000))
+    | (st.integers(1, 10_000))
 )
 GATED_ACTIONS = st.one_of(
     st.sampled_from(
@@ -706,6 +712,11 @@ ANY_ACTIONS = (
     | st.builds(Create, account_types())
 )
 FAST = settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+
+
+def names(max_size: int = 6) -> st.SearchStrategy[str]:
+    """Text a principal accepts as a user id or role name: at least one non-blank character."""
+    return st.text(min_size=1, max_size=max_size).filter(str.strip)
 
 
 def open_accounts() -> st.SearchStrategy[Account]:
@@ -751,8 +762,8 @@ class TestProperties:
 
     @FAST
     @given(
-        roles=st.frozensets(st.sampled_from(UNKNOWN_ROLES) | st.text(max_size=8)),
-        rights=st.frozensets(st.integers(-10, 10_000).filter(lambda r: r not in DOMAIN_ROLES)),
+        roles=st.frozensets(st.sampled_from(UNKNOWN_ROLES) | names(max_size=8)),
+        rights=st.frozensets(st.integers(1, 10_000).filter(lambda r: r not in DOMAIN_ROLES)),
         action=GATED_ACTIONS,
         data=st.data(),
     )
@@ -784,10 +795,10 @@ class TestProperties:
         check_roles: bool,
     ) -> None:
         """Below an account's security level only its manager can do anything to it."""
-        manager = data.draw(st.none() | st.text(min_size=1, max_size=6), label="manager")
+        manager = data.draw(st.none() | names(), label="manager")
         account = with_security(account, level=level, manager=manager)
         clearance = data.draw(st.integers(0, level - 1), label="clearance")
-        user_id = data.draw(st.text(max_size=6).filter(lambda u: u != manager), label="user")
+        user_id = data.draw(names().filter(lambda u: u != manager), label="user")
         policy = Policy(settings=Settings(check_roles=check_roles))
         outsider = all_powerful(user_id=user_id, clearance=clearance)
         decision = policy.decide(outsider, action, account)  # type: ignore[arg-type]
@@ -854,3 +865,310 @@ class TestProperties:
         assert decision.rule == "role"
         assert dict(decision.params)["role"] == reported
         assert reported in decision.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Failing closed: the soak's findings (issue 15)
+
+
+def unmanaged_secret() -> Account:
+    """The soak's account: security level 90 and no account manager, read from a dict."""
+    data = to_dict(make(T.CUSTOMER))
+    data["marketing"] = {"security_level": 90}
+    account = from_dict(data)
+    assert account.relations.account_manager is None
+    return account
+
+
+def forged(principal: Principal, **fields: object) -> Principal:
+    """A principal with fields set past its checks, as a buggy host or a pickle might."""
+    for name, value in fields.items():
+        object.__setattr__(principal, name, value)
+    return principal
+
+
+class TestFailClosed:
+    def test_no_user_is_refused(self) -> None:
+        """A principal without a user id is refused when built, naming the field."""
+        with pytest.raises(DefinitionError, match=r"^Principal\.user_id: expected a non-blank"):
+            Principal(user_id=None)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("check_roles", [True, False])
+    def test_missing_user_never_matches_a_missing_manager_on_view(self, check_roles: bool) -> None:
+        """Record security denies a principal whose user id is None an unmanaged account."""
+        nobody = forged(Principal(user_id="x"), user_id=None)
+        policy = Policy(settings=Settings(check_roles=check_roles))
+        account = unmanaged_secret()
+        decision = policy.decide(nobody, View(), account)
+        assert (decision.allowed, decision.rule) == (False, "record_security")
+        assert not can_see(nobody, account)
+        assert list(visible(nobody, [account])) == []
+
+    def test_missing_user_with_a_role_cannot_delete(self) -> None:
+        """A right-holding role does not let a user-less principal delete an unmanaged account."""
+        nobody = forged(Principal(user_id="x", roles={CUSTOMER_MANAGER}), user_id=None)
+        decision = Policy().decide(nobody, Delete(), unmanaged_secret())
+        assert (decision.allowed, decision.rule) == (False, "record_security")
+
+    def test_missing_user_gets_nothing_from_redact(self) -> None:
+        """Redact shows a user-less principal nothing of an unmanaged account."""
+        nobody = forged(Principal(user_id="x"), user_id=None)
+        with pytest.raises(RightDenied) as caught:
+            redact(unmanaged_secret(), nobody, Policy())
+        assert caught.value.decision.rule == "record_security"
+
+    @pytest.mark.parametrize(
+        "clearance", [float("nan"), None, "100", float("inf"), 100.0, Decimal(100), True, -1, 101],
+        ids=repr,
+    )  # fmt: skip
+    def test_clearance_must_be_an_integer_from_0_to_100(self, clearance: object) -> None:
+        """NaN, None, text, floats, bools and out-of-range clearances are refused when built."""
+        with pytest.raises(DefinitionError) as caught:
+            Principal(user_id="u", clearance=clearance)  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert message.startswith("Principal.clearance: expected an integer from 0 to 100, got ")
+
+    def test_nan_clearance_message(self) -> None:
+        """The message shows the refused value."""
+        with pytest.raises(DefinitionError) as caught:
+            Principal(user_id="u", clearance=float("nan"))  # type: ignore[arg-type]
+        expected = "Principal.clearance: expected an integer from 0 to 100, got nan"
+        assert str(caught.value) == expected
+
+    def test_forged_nan_clearance_passes_no_level(self) -> None:
+        """A NaN clearance set past the checks still does not pass a security level."""
+        sneaky = forged(Principal(user_id="u"), clearance=float("nan"))
+        decision = Policy().decide(sneaky, View(), make(level=1, manager="mgr"))
+        assert (decision.allowed, decision.rule) == (False, "record_security")
+        assert not can_see(sneaky, make(level=1, manager="mgr"))
+
+    @pytest.mark.parametrize(
+        "rights",
+        [{292.0}, {Decimal("292")}, {True}, ["292"], [None], "292", b"292", 292, None],
+        ids=repr,
+    )
+    def test_rights_must_be_integers(self, rights: object) -> None:
+        """Floats, Decimals, bools and text are not right numbers; one value is no collection."""
+        with pytest.raises(DefinitionError, match=r"^Principal\.rights: expected "):
+            Principal(user_id="u", rights=rights)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("rights", [[0], [-292], [1_000_000]], ids=repr)
+    def test_right_numbers_have_a_range(self, rights: object) -> None:
+        """Right numbers run from 1 to MAX_RIGHT_NUMBER, so every principal stays printable."""
+        with pytest.raises(DefinitionError, match=r"^Principal\.rights: expected "):
+            Principal(user_id="u", rights=rights)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("rights", [[292], (292, 292), {FunctionRight(292)}, iter([292])])
+    def test_rights_take_any_collection(self, rights: Any) -> None:
+        """Lists, tuples, sets and iterators of right numbers become one frozenset."""
+        principal = Principal(user_id="u", rights=rights, clearance=100)
+        assert principal.rights == frozenset({292})
+        decision = Policy().decide(principal, ChangeStatus(S.BLOCKED), make(T.CUSTOMER))
+        assert decision.rule == "direct_right"
+
+    @pytest.mark.parametrize(
+        "user_id", [None, "", "  ", "\t\n", 7, b"ann", ["ann"], float("nan")], ids=repr
+    )
+    def test_user_id_must_be_non_blank_text(self, user_id: object) -> None:
+        """A user id is text with a non-blank character."""
+        with pytest.raises(DefinitionError, match=r"^Principal\.user_id: "):
+            Principal(user_id=user_id)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "roles", ["Controller", b"Controller", {""}, {" "}, [None], [1], 5, None], ids=repr
+    )
+    def test_roles_must_be_names(self, roles: object) -> None:
+        """Roles are a collection of non-blank names; one name alone is refused."""
+        with pytest.raises(DefinitionError, match=r"^Principal\.roles: "):
+            Principal(user_id="u", roles=roles)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"clearance": 10**5000},
+            {"clearance": -(10**5000)},
+            {"user_id": " " * 1_000_000},
+            {"user_id": b"x" * 1_000_000},
+            {"roles": ["x" * 1_000_000, 1]},
+            {"rights": [Decimal("9" * 100_000)]},
+            {"rights": [[10**5000]]},
+            {"rights": [10**5000]},
+        ],
+        ids=lambda f: next(iter(f)),
+    )
+    def test_huge_values_are_not_echoed(self, fields: dict[str, object]) -> None:
+        """A refused huge value shows in a short message, and never breaks the message."""
+        with pytest.raises(DefinitionError) as caught:
+            Principal(**{"user_id": "u", **fields})  # type: ignore[arg-type]
+        assert len(str(caught.value)) < 120
+
+    def test_a_str_subclass_is_kept_as_plain_text(self) -> None:
+        """A user id that compares equal to anything is kept as the plain text it holds."""
+
+        class Anyone(str):
+            def __eq__(self, other: object) -> bool:
+                return True
+
+            def __ne__(self, other: object) -> bool:
+                return False
+
+            __hash__ = str.__hash__
+
+        principal = Principal(user_id=Anyone("eve"), roles=[Anyone("Customer manager")])
+        assert type(principal.user_id) is str
+        assert all(type(name) is str for name in principal.roles)
+        assert not can_see(principal, make(level=50, manager="mgr"))
+
+
+#: Every kind of value a careless host might pass for any field.
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from([0, 1, 50, 100, 101, -1, 292]),
+    # Built by map: Hypothesis shows a strategy's values, and an int this wide has no repr.
+    st.sampled_from([1, -1]).map(lambda sign: sign * 10**5000),
+    st.floats(),
+    st.decimals(),
+    st.text(max_size=6),
+    st.binary(max_size=4),
+)
+#: Decimal("sNaN") cannot be hashed, so sets leave it out.
+HASHABLE = SCALARS.filter(lambda v: not (isinstance(v, Decimal) and v.is_snan()))
+ANYTHING = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=3),
+    st.sets(HASHABLE, max_size=3),
+    st.frozensets(HASHABLE, max_size=3),
+)
+EVERY_ACTION = (
+    View(),
+    EditField("name"),
+    Create(T.CUSTOMER),
+    ChangeStatus(S.BLOCKED),
+    ChangeType(T.CUSTOMER),
+    Delete(),
+    Recode(),
+    Merge(),
+    CustomiseCard(),
+    RunDeduplication(),
+    *(Maintain(catalogue) for catalogue in Catalogue),
+)
+#: Values each field of a principal accepts; the property swaps some for ANYTHING.
+VALID_FIELDS = {
+    "user_id": names(),
+    "roles": st.frozensets(ROLE_NAMES, max_size=3),
+    "rights": st.frozensets(RIGHT_NUMBERS, max_size=3),
+    "clearance": st.integers(0, 100),
+}
+BOTH_SETTINGS = st.sampled_from([Policy(), Policy(settings=Settings(check_roles=False))])
+
+
+@st.composite
+def secured_accounts(draw: st.DrawFn, user_id: object) -> Account:
+    """An account from `accounts()` with any level, managed by nobody, someone, or the user."""
+    mine = [user_id] if isinstance(user_id, str) and user_id.strip() else []
+    manager = draw(st.sampled_from([None, "mgr", *mine]))
+    return with_security(draw(accounts()), level=draw(st.integers(0, 100)), manager=manager)
+
+
+def without(data: dict[str, Any], paths: set[str]) -> dict[str, Any]:
+    """A copy of ``data`` with the key at each dotted path removed, wherever it exists."""
+    kept = copy.deepcopy(data)
+    for path in paths:
+        *parents, leaf = path.split(".")
+        node: Any = kept
+        for step in parents:
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    return kept
+
+
+def resolves(data: object, path: str) -> bool:
+    """Tell whether the key at a dotted path is present in ``data``."""
+    for step in path.split("."):
+        if not isinstance(data, dict) or step not in data:
+            return False
+        data = data[step]
+    return True
+
+
+class TestFailClosedProperties:
+    @given(
+        broken=st.sets(st.sampled_from(sorted(VALID_FIELDS))),
+        policy=BOTH_SETTINGS,
+        data=st.data(),
+    )
+    def test_principal_is_refused_or_never_passes_record_security_wrongly(
+        self, broken: set[str], policy: Policy, data: st.DataObject
+    ) -> None:
+        """A principal is refused when built, or decides no more than its clearance-0 twin
+        but where its clearance reaches the account's level or it is the account's manager."""
+        fields = {
+            name: data.draw(ANYTHING if name in broken else valid, label=name)
+            for name, valid in VALID_FIELDS.items()
+        }
+        try:
+            principal = Principal(**fields)  # type: ignore[arg-type]
+        except AccountCoreError:
+            event("refused")
+            return
+        event("built")
+        assert type(principal.clearance) is int and 0 <= principal.clearance <= 100
+        assert type(principal.user_id) is str and principal.user_id.strip()
+        twin = Principal(user_id=principal.user_id, roles=principal.roles, rights=principal.rights)
+        account = data.draw(secured_accounts(principal.user_id), label="account")
+        level = account.marketing.security_level
+        manager = account.relations.account_manager
+        legitimate = level <= principal.clearance or (
+            manager is not None and manager == principal.user_id
+        )
+        assert can_see(principal, account) is legitimate
+        for action in EVERY_ACTION:
+            mine = policy.decide(principal, action, account)
+            theirs = policy.decide(twin, action, account)
+            if mine.allowed and not theirs.allowed:
+                assert legitimate, action
+            if not legitimate:
+                assert (mine.allowed, mine.rule) == (False, "record_security"), action
+
+    @given(
+        account=accounts(),
+        level=st.integers(0, 100),
+        manager=st.sampled_from([None, "ann", "bob"]),
+        principal=st.builds(
+            Principal,
+            user_id=st.sampled_from(["ann", "eve"]),
+            roles=st.frozensets(ROLE_NAMES, max_size=2),
+            clearance=st.integers(0, 100),
+        ),
+        hidden=st.sets(st.sampled_from(sorted(CARD_FIELDS - PROTECTED_FIELDS)), max_size=8),
+        check_roles=st.booleans(),
+    )
+    def test_redact_never_returns_what_the_layout_or_record_security_hides(  # noqa: PLR0917
+        self,
+        account: Account,
+        level: int,
+        manager: str | None,
+        principal: Principal,
+        hidden: set[str],
+        check_roles: bool,
+    ) -> None:
+        """`redact` raises `RightDenied` unless the clearance reaches the account's level or the
+        account has a manager and the principal is it; then it returns `to_dict` of the account
+        without the key of each hidden field and with every other key as it was."""
+        account = with_security(account, level=level, manager=manager)
+        layout = CardLayout.build(dict.fromkeys(hidden, FieldRule(mode=FieldMode.HIDDEN)))
+        policy = Policy(layout=layout, settings=Settings(check_roles=check_roles))
+        may_see = principal.clearance >= level or (
+            manager is not None and principal.user_id == manager
+        )
+        if not may_see:
+            with pytest.raises(RightDenied) as caught:
+                redact(account, principal, policy)
+            assert caught.value.decision.rule == "record_security"
+            return
+        shown = redact(account, principal, policy)
+        assert not [path for path in hidden if resolves(shown, path)]
+        assert shown == without(to_dict(account), hidden)

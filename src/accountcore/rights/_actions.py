@@ -9,19 +9,26 @@ from typing import Union
 import attrs
 
 from ..entities import AccountStatus, AccountType
-from ..errors import DefinitionError
+from ._catalogue import FunctionRight, right_number
+from ._checks import integer, is_a, items, optional_text, text
+
+
+def _user_id(value: str) -> str:
+    return text(value, "Principal.user_id")
 
 
 def _role_names(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, (str, bytes)):
-        raise DefinitionError("roles must be a collection of role names, not one string")
-    return frozenset(value)
+    names = items(value, "Principal.roles", "role names")
+    return frozenset(text(name, "Principal.roles", "non-blank role names") for name in names)
 
 
-def _right_numbers(value: Iterable[int]) -> frozenset[int]:
-    if isinstance(value, (str, bytes)):
-        raise DefinitionError("rights must be a collection of right numbers")
-    return frozenset(value)
+def _right_numbers(value: Iterable[FunctionRight | int]) -> frozenset[int]:
+    rights = items(value, "Principal.rights", "right numbers")
+    return frozenset(right_number(right, "Principal.rights") for right in rights)
+
+
+def _clearance(value: int) -> int:
+    return integer(value, "Principal.clearance", 0, 100)
 
 
 @attrs.frozen(kw_only=True)
@@ -29,17 +36,28 @@ class Principal:
     """
     A user as the policy sees them: roles by name, rights held directly, and clearance.
 
-    ``roles`` and ``rights`` take any collection and are kept as frozensets.
+    ``user_id`` is non-blank text, so no principal is ever the manager of an account that
+    has none. ``roles`` (non-blank names) and ``rights`` (`FunctionRight` members or plain
+    integers) take any collection and are kept as frozensets; a number the catalogue does
+    not know grants nothing. ``clearance`` (an integer from 0 to 100) is compared with each
+    account's security level.
 
-    ``clearance`` (0-100) is compared with each account's security level.
+    Raises:
+        DefinitionError: a value of the wrong type or out of range, naming the field. A
+            bool is not an integer here, and a float (even ``292.0``) is not a right number.
 
     .. versionadded:: 0.1
     """
 
-    user_id: str
+    user_id: str = attrs.field(converter=_user_id)
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_role_names)
     rights: frozenset[int] = attrs.field(default=frozenset(), converter=_right_numbers)
-    clearance: int = 0
+    clearance: int = attrs.field(default=0, converter=_clearance)
+
+
+def _rating(instance: object, attribute: object, value: int | None) -> None:
+    if value is not None:
+        integer(value, "AccountDefaults.rating", 1, 7)
 
 
 @attrs.frozen(kw_only=True)
@@ -47,13 +65,23 @@ class AccountDefaults:
     """
     Values that pre-fill a new account (setting Account: Defaults).
 
+    Raises:
+        DefinitionError: a rating that is not an integer from 1 to 7, or another field that
+            is neither ``None`` nor non-blank text.
+
     .. versionadded:: 0.1
     """
 
-    classification: str | None = None
-    rating: int | None = None
-    source: str | None = None
-    sector: str | None = None
+    classification: str | None = attrs.field(
+        default=None, validator=optional_text("AccountDefaults.classification")
+    )
+    rating: int | None = attrs.field(default=None, validator=_rating)
+    source: str | None = attrs.field(
+        default=None, validator=optional_text("AccountDefaults.source")
+    )
+    sector: str | None = attrs.field(
+        default=None, validator=optional_text("AccountDefaults.sector")
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -68,13 +96,21 @@ class Settings:
         mandatory_contract: Mandatory: Contract. On, a Customer needs a contract.
         defaults: Account: Defaults, pre-filling new accounts.
 
+    Raises:
+        DefinitionError: a switch that is not a bool (``1`` and ``"yes"`` are not), or
+            defaults that are not `AccountDefaults`.
+
     .. versionadded:: 0.1
     """
 
-    check_roles: bool = True
-    type_select: bool = True
-    mandatory_contract: bool = False
-    defaults: AccountDefaults = AccountDefaults()
+    check_roles: bool = attrs.field(default=True, validator=is_a(bool, "Settings.check_roles"))
+    type_select: bool = attrs.field(default=True, validator=is_a(bool, "Settings.type_select"))
+    mandatory_contract: bool = attrs.field(
+        default=False, validator=is_a(bool, "Settings.mandatory_contract")
+    )
+    defaults: AccountDefaults = attrs.field(
+        default=AccountDefaults(), validator=is_a(AccountDefaults, "Settings.defaults")
+    )
 
 
 class Catalogue(enum.Enum):
@@ -90,6 +126,10 @@ class Catalogue(enum.Enum):
     CLASSIFICATIONS = "classifications"
 
 
+def _field_path(value: str) -> str:
+    return text(value, "EditField.field", "a field path")
+
+
 @attrs.frozen
 class View:
     """See an account. .. versionadded:: 0.1"""
@@ -99,28 +139,28 @@ class View:
 class Create:
     """Create an account of ``type``. .. versionadded:: 0.1"""
 
-    type: AccountType
+    type: AccountType = attrs.field(validator=is_a(AccountType, "Create.type"))
 
 
 @attrs.frozen
 class EditField:
     """Edit one field, by its dotted path (``"marketing.rating"``). .. versionadded:: 0.1"""
 
-    field: str
+    field: str = attrs.field(converter=_field_path)
 
 
 @attrs.frozen
 class ChangeStatus:
     """Move an account to ``target``. .. versionadded:: 0.1"""
 
-    target: AccountStatus
+    target: AccountStatus = attrs.field(validator=is_a(AccountStatus, "ChangeStatus.target"))
 
 
 @attrs.frozen
 class ChangeType:
     """Change an account's type (from Not validated: validate it). .. versionadded:: 0.1"""
 
-    target: AccountType
+    target: AccountType = attrs.field(validator=is_a(AccountType, "ChangeType.target"))
 
 
 @attrs.frozen
@@ -152,7 +192,7 @@ class RunDeduplication:
 class Maintain:
     """Maintain a company-wide catalogue or the settings. .. versionadded:: 0.1"""
 
-    what: Catalogue
+    what: Catalogue = attrs.field(validator=is_a(Catalogue, "Maintain.what"))
 
 
 #: Every action a `Policy` decides on.

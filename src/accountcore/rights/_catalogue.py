@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
+
+from ..errors import DefinitionError
+from ._checks import items, refuse, shown, text
 
 
 class FunctionRight(enum.IntEnum):
@@ -38,6 +42,7 @@ class FunctionRight(enum.IntEnum):
 
 
 _R = FunctionRight
+_BY_NUMBER: dict[int, FunctionRight] = {int(right): right for right in FunctionRight}
 _DESCRIPTIONS: dict[FunctionRight, str] = {
     _R.MAINTAIN_ACCOUNT_SETTINGS: "maintain account settings",
     _R.MAINTAIN_RATING_RULES: "maintain rating rules",
@@ -56,16 +61,73 @@ _DESCRIPTIONS: dict[FunctionRight, str] = {
 }
 
 
+#: The highest right number a principal may hold: Exact numbers its function rights with a
+#: few digits, and a bound keeps every principal printable.
+MAX_RIGHT_NUMBER = 999_999
+
+
+def right_number(value: object, where: str) -> int:
+    """
+    Return ``value`` as a right number: a `FunctionRight`, or a plain int (not a bool) from 1
+    to `MAX_RIGHT_NUMBER`.
+
+    Raises:
+        DefinitionError: a bool, float, Decimal, text, a number out of range, or anything else.
+    """
+    if isinstance(value, FunctionRight):
+        return value
+    expected = f"right numbers as integers from 1 to {MAX_RIGHT_NUMBER:,}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        refuse(where, expected, value)
+    number = int.__int__(value)
+    if not 1 <= number <= MAX_RIGHT_NUMBER:
+        refuse(where, expected, value)
+    return number
+
+
+def known_right(value: object, where: str) -> FunctionRight:
+    """
+    Return the `FunctionRight` numbered ``value``.
+
+    Raises:
+        DefinitionError: ``value`` is not an integer (a bool is not), or not the number of
+            a `FunctionRight`.
+    """
+    right = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        right = _BY_NUMBER.get(int.__int__(value))
+    if right is None:
+        raise DefinitionError(f"{where}: {shown(value)} is not a known function right")
+    return right
+
+
+def _role_name(value: str) -> str:
+    return text(value, "Role.name")
+
+
+def _role_rights(value: Iterable[FunctionRight | int]) -> frozenset[FunctionRight]:
+    rights = items(value, "Role.rights", "function rights")
+    return frozenset(known_right(right, "Role.rights") for right in rights)
+
+
 @attrs.frozen
 class Role:
     """
     A named set of function rights.
 
+    ``name`` is non-blank text; ``rights`` takes any collection of `FunctionRight` members
+    or their numbers and keeps a frozenset of members.
+
+    Raises:
+        DefinitionError: a blank or non-text name, a right that is not an integer, or a
+            number `FunctionRight` does not know (a role cannot grant a right that no
+            action needs, so such a number is a typo).
+
     .. versionadded:: 0.1
     """
 
-    name: str
-    rights: frozenset[FunctionRight]
+    name: str = attrs.field(converter=_role_name)
+    rights: frozenset[FunctionRight] = attrs.field(converter=_role_rights)
 
 
 #: The roles of DOMAIN §4 with their default rights.

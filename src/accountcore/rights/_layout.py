@@ -10,7 +10,8 @@ import attrs
 
 from ..entities import Account, Address, Contact, Financial, General, Marketing, Relations, Summary
 from ..errors import DefinitionError
-from ._catalogue import FunctionRight
+from ._catalogue import FunctionRight, known_right
+from ._checks import is_a, refuse, shown
 
 _SECTIONS: dict[str, type] = {
     "summary": Summary,
@@ -73,22 +74,48 @@ class Button(enum.Enum):
     SAVE_AND_NEW = "save_and_new"
 
 
+def _rule_right(value: int | None) -> FunctionRight | None:
+    return None if value is None else known_right(value, "FieldRule.right")
+
+
 @attrs.frozen
 class FieldRule:
     """
     How one field behaves: mandatory or not, its mode, and the right needed to edit it.
 
+    Raises:
+        DefinitionError: ``mandatory`` not a bool, ``mode`` not a `FieldMode`, or a
+            ``right`` that is not ``None`` or the number of a `FunctionRight`.
+
     .. versionadded:: 0.1
     """
 
-    mandatory: bool = False
-    mode: FieldMode = FieldMode.EDIT
-    right: int | None = None
+    mandatory: bool = attrs.field(default=False, validator=is_a(bool, "FieldRule.mandatory"))
+    mode: FieldMode = attrs.field(
+        default=FieldMode.EDIT, validator=is_a(FieldMode, "FieldRule.mode")
+    )
+    right: int | None = attrs.field(default=None, converter=_rule_right)
 
 
-_KNOWN_RIGHTS = frozenset(int(right) for right in FunctionRight)
 _DEFAULT_RULE = FieldRule()
 _PROTECTED_RULE = FieldRule(mandatory=True)
+
+
+def _fields(value: Mapping[str, FieldRule]) -> Mapping[str, FieldRule]:
+    if not isinstance(value, Mapping):
+        refuse("CardLayout.fields", "a mapping of field paths to FieldRule values", value)
+    given = dict(value)
+    for path, rule in given.items():
+        _check_rule(path, rule)
+    return MappingProxyType({path: _PROTECTED_RULE for path in PROTECTED_FIELDS} | given)
+
+
+def _buttons(value: frozenset[Button]) -> frozenset[Button]:
+    if not isinstance(value, (set, frozenset, list, tuple)) or not all(
+        isinstance(b, Button) for b in value
+    ):
+        raise DefinitionError("hidden_buttons must be a collection of Button members")
+    return frozenset(value)
 
 
 @attrs.frozen(eq=False)
@@ -97,13 +124,14 @@ class CardLayout:
     The company-wide card customisation, checked when built.
 
     Build it with `CardLayout.build`; fields it does not name keep the default rule
-    (optional, editable, no right), and code, name and address stay mandatory.
+    (optional, editable, no right), and code, name and address stay mandatory. Calling the
+    class directly runs the same checks.
 
     .. versionadded:: 0.1
     """
 
-    fields: Mapping[str, FieldRule]
-    hidden_buttons: frozenset[Button]
+    fields: Mapping[str, FieldRule] = attrs.field(converter=_fields)
+    hidden_buttons: frozenset[Button] = attrs.field(default=frozenset(), converter=_buttons)
 
     @classmethod
     def build(
@@ -120,15 +148,7 @@ class CardLayout:
                 address line 1, city, country) made optional or hidden, or a button or
                 rule of the wrong type.
         """
-        given = dict(fields or {})
-        for path, rule in given.items():
-            _check_rule(path, rule)
-        if not isinstance(hidden_buttons, (set, frozenset, list, tuple)) or not all(
-            isinstance(b, Button) for b in hidden_buttons
-        ):
-            raise DefinitionError("hidden_buttons must be a collection of Button members")
-        merged = {path: _PROTECTED_RULE for path in PROTECTED_FIELDS} | given
-        return cls(fields=MappingProxyType(merged), hidden_buttons=frozenset(hidden_buttons))
+        return cls(fields={} if fields is None else fields, hidden_buttons=hidden_buttons)
 
     @classmethod
     def default(cls) -> CardLayout:
@@ -159,13 +179,9 @@ class CardLayout:
 
 def _check_rule(path: str, rule: FieldRule) -> None:
     if path not in CARD_FIELDS:
-        raise DefinitionError(f"the card has no field {path!r}")
+        raise DefinitionError(f"the card has no field {shown(path)}")
     if not isinstance(rule, FieldRule):
-        raise DefinitionError(f"{path}: expected a FieldRule")
-    if not isinstance(rule.mode, FieldMode) or type(rule.mandatory) is not bool:
-        raise DefinitionError(f"{path}: mode must be a FieldMode and mandatory true or false")
-    if rule.right is not None and rule.right not in _KNOWN_RIGHTS:
-        raise DefinitionError(f"{path}: {rule.right!r} is not a known function right")
+        raise DefinitionError(f"{path}: expected a FieldRule, got {shown(rule)}")
     if path in PROTECTED_FIELDS and (not rule.mandatory or rule.mode is FieldMode.HIDDEN):
         raise DefinitionError(f"{path} can never be made optional or hidden")
     if rule.mode is FieldMode.HIDDEN and rule.mandatory:

@@ -8,7 +8,7 @@ from types import MappingProxyType
 import attrs
 
 from ..entities import Account, AccountType
-from ..errors import RightDenied
+from ..errors import DefinitionError, RightDenied
 from ..status import TypeChangeRules
 from ._actions import (
     Action,
@@ -27,7 +27,8 @@ from ._actions import (
     Settings,
     View,
 )
-from ._catalogue import DEFAULT_ROLES, MESSAGES, FunctionRight, Role
+from ._catalogue import _BY_NUMBER, DEFAULT_ROLES, MESSAGES, FunctionRight, Role
+from ._checks import is_a, items, refuse, shown
 from ._layout import CARD_FIELDS, CardLayout, FieldMode
 
 _R = FunctionRight
@@ -89,7 +90,6 @@ _UNKNOWN = _deny("unknown_action", "denied.unknown_action")
 _EMPLOYEE = _deny("never_through_card", "denied.employee")
 #: A right number the catalogue does not know grants nothing.
 _UNKNOWN_RIGHT = _deny("unknown_right", "denied.unknown_action")
-_BY_NUMBER: dict[int, FunctionRight] = {int(right): right for right in FunctionRight}
 _CATALOGUE_RIGHTS = {
     Catalogue.ACCOUNT_SETTINGS: _R.MAINTAIN_ACCOUNT_SETTINGS,
     Catalogue.RATING_RULES: _R.MAINTAIN_RATING_RULES,
@@ -100,6 +100,18 @@ _STATUS_RIGHTS = {
     AccountType.CUSTOMER: _R.EDIT_CUSTOMER_STATUS,
     AccountType.RESELLER: _R.EDIT_RESELLER_STATUS,
 }
+
+
+def _roles(value: Iterable[Role]) -> tuple[Role, ...]:
+    checked: list[Role] = []
+    for role in items(value, "Policy.roles", "Role values"):
+        if not isinstance(role, Role):
+            refuse("Policy.roles", "Role values", role)
+        # Two roles of one name would merge into one, whichever the host meant.
+        if any(role.name == other.name for other in checked):
+            raise DefinitionError(f"Policy.roles: the role {shown(role.name)} is given twice")
+        checked.append(role)
+    return tuple(checked)
 
 
 def _params(right: FunctionRight, **more: str) -> tuple[tuple[str, str], ...]:
@@ -115,13 +127,23 @@ class Policy:
     action grants nothing. Every decision a principal's rights can lead to is built once,
     here, so deciding is a few lookups.
 
+    ``roles`` takes any collection of `Role` values, each name once, and keeps a tuple.
+
+    Raises:
+        DefinitionError: a role that is not a `Role`, a role name given twice, or settings,
+            type-change rules or a layout of the wrong type, naming the field.
+
     .. versionadded:: 0.1
     """
 
-    roles: tuple[Role, ...] = DEFAULT_ROLES
-    settings: Settings = attrs.field(factory=Settings)
-    type_rules: TypeChangeRules = attrs.field(factory=TypeChangeRules.default)
-    layout: CardLayout = attrs.field(factory=CardLayout.default)
+    roles: tuple[Role, ...] = attrs.field(default=DEFAULT_ROLES, converter=_roles)
+    settings: Settings = attrs.field(factory=Settings, validator=is_a(Settings, "Policy.settings"))
+    type_rules: TypeChangeRules = attrs.field(
+        factory=TypeChangeRules.default, validator=is_a(TypeChangeRules, "Policy.type_rules")
+    )
+    layout: CardLayout = attrs.field(
+        factory=CardLayout.default, validator=is_a(CardLayout, "Policy.layout")
+    )
     _granting: Mapping[FunctionRight, frozenset[str]] = attrs.field(init=False, repr=False)
     #: right -> "" (missing), "*" (held directly), "-" (roles not checked) or a role name
     _decisions: Mapping[FunctionRight, Mapping[str, Decision]] = attrs.field(
@@ -161,22 +183,24 @@ class Policy:
         """
         Decide whether ``principal`` may perform ``action`` (on ``account``).
 
-        Record security comes first and applies whatever the settings; then the action's own
-        rules (Type: Select, Employee, type-change rules, the card layout); then, with
-        Security: Check - Roles on, the function right the action needs.
+        Record security comes first and applies whatever the settings: below the account's
+        security level only its manager passes, and an account without a manager lets nobody
+        pass. Then the action's own rules (Type: Select, Employee, type-change rules, the card
+        layout); then, with Security: Check - Roles on, the function right the action needs.
 
         .. versionadded:: 0.1
         """
-        if account is not None and (
-            principal.clearance < account.marketing.security_level
-            and principal.user_id != account.relations.account_manager
-        ):
-            return _deny(
-                "record_security",
-                "denied.security_level",
-                level=account.marketing.security_level,
-                clearance=principal.clearance,
-            )
+        # "not >=" rather than "<": a clearance that is no number (NaN) is below every level.
+        if account is not None and not principal.clearance >= account.marketing.security_level:
+            manager = account.relations.account_manager
+            # Fail closed: an account without a manager has nobody to let through.
+            if manager is None or principal.user_id != manager:
+                return _deny(
+                    "record_security",
+                    "denied.security_level",
+                    level=account.marketing.security_level,
+                    clearance=principal.clearance,
+                )
         handler = _HANDLERS.get(action.__class__)
         if handler is None:
             return _UNKNOWN
@@ -302,15 +326,15 @@ def can_see(principal: Principal, account: Account) -> bool:
     """
     Tell whether ``principal`` may see and act on ``account`` (record security, DOMAIN §5).
 
-    The user's clearance must reach the account's security level, or the user must be the
-    account's manager.
+    The user's clearance must reach the account's security level, or the account must have
+    a manager and the user must be it.
 
     .. versionadded:: 0.1
     """
-    return (
-        principal.clearance >= account.marketing.security_level
-        or principal.user_id == account.relations.account_manager
-    )
+    if principal.clearance >= account.marketing.security_level:
+        return True
+    manager = account.relations.account_manager
+    return manager is not None and principal.user_id == manager
 
 
 def visible(principal: Principal, accounts: Iterable[Account]) -> Iterator[Account]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import TypeVar
 
 import attrs
 
 from ..entities import AccountStatus, AccountType
 from ..errors import DefinitionError
 
+_R = TypeVar("_R")
 _ACTIVE = AccountStatus.ACTIVE
 _T = AccountType
 _S = AccountStatus
@@ -32,22 +35,50 @@ DEFAULT_ROWS: tuple[tuple[AccountStatus, AccountStatus, frozenset[AccountType]],
 )
 
 
+#: The longest repr a message shows; longer ones are cut.
+_WIDTH = 40
+
+
+def _shown(value: object) -> str:
+    """Show a code in a message: a short repr of text or a member, else only its type's name."""
+    if value is None:
+        return "None"
+    if isinstance(value, enum.Enum):
+        return f"{type(value).__name__}.{value.name}"
+    if type(value) is not str:
+        # Other reprs may be huge, or raise (an int over 4300 digits does).
+        return f"a value of type {type(value).__name__}"
+    text = repr(value[:_WIDTH])
+    return text if len(value) <= _WIDTH else f"{text}..."
+
+
+def _rows(rows: Iterable[_R], where: str) -> Iterable[_R]:
+    """Return ``rows`` if it is a collection, refusing one string, a mapping or a non-iterable."""
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise DefinitionError(f"{where}: expected a collection of rows, got {_shown(rows)}")
+    return rows
+
+
 def _status(value: AccountStatus | str, where: str) -> AccountStatus:
     if isinstance(value, AccountStatus):
         return value
+    if not isinstance(value, str):
+        raise DefinitionError(f"{where}: expected a status code, got {_shown(value)}")
     try:
         return AccountStatus(value)
     except ValueError:
-        raise DefinitionError(f"{where}: unknown status code {value!r}") from None
+        raise DefinitionError(f"{where}: unknown status code {_shown(value)}") from None
 
 
 def _type(value: AccountType | str, where: str) -> AccountType:
     if isinstance(value, AccountType):
         return value
+    if not isinstance(value, str):
+        raise DefinitionError(f"{where}: expected an account type code, got {_shown(value)}")
     try:
         return AccountType(value)
     except ValueError:
-        raise DefinitionError(f"{where}: unknown account type code {value!r}") from None
+        raise DefinitionError(f"{where}: unknown account type code {_shown(value)}") from None
 
 
 def _reachable(
@@ -84,10 +115,12 @@ class TransitionTable:
         Build a table from ``(from, to, types)`` rows; codes or enum members both work.
 
         Raises:
-            DefinitionError: naming the flaw: an unknown code, a move to the same status, a
-                status unreachable from Active, or a status some type cannot leave for Active.
+            DefinitionError: naming the flaw: rows that are not a collection, an unknown code,
+                a move to the same status, a status unreachable from Active, or a status some
+                type cannot leave for Active.
         """
-        checked = tuple(_check_row(i, row) for i, row in enumerate(rows))
+        given = _rows(rows, "TransitionTable.from_rows")
+        checked = tuple(_check_row(i, row) for i, row in enumerate(given))
         moves: dict[AccountType, dict[AccountStatus, set[AccountStatus]]] = {
             t: {s: set() for s in AccountStatus} for t in AccountType
         }
@@ -117,6 +150,8 @@ class TransitionTable:
 
 def _check_row(index: int, row: Row) -> tuple[AccountStatus, AccountStatus, frozenset[AccountType]]:
     where = f"row {index}"
+    if isinstance(row, (str, bytes)):
+        raise DefinitionError(f"{where}: expected (from status, to status, types)")
     try:
         source_raw, target_raw, types_raw = row
     except (TypeError, ValueError):

@@ -13,7 +13,7 @@ from ..entities import CARD_TYPES, Account, AccountStatus, AccountType
 from ..errors import DefinitionError, InvalidTypeChange, Problem, ValidationError
 from ._copy import with_type
 from ._machine import check_instant
-from ._table import TransitionTable, _reachable
+from ._table import TransitionTable, _reachable, _rows, _shown
 
 _T = AccountType
 _DEFAULT_TABLE = TransitionTable.default()
@@ -32,16 +32,66 @@ def _default_rows() -> tuple[tuple[AccountType, AccountType, int], ...]:
     return (*validate, *edit, (_T.CUSTOMER, _T.RESELLER, CUSTOMER_TO_RESELLER))
 
 
+def _checked(
+    rows: Iterable[tuple[AccountType | str, AccountType | str, int]], label: str
+) -> dict[tuple[AccountType, AccountType], int]:
+    rights: dict[tuple[AccountType, AccountType], int] = {}
+    for index, row in enumerate(rows):
+        where = f"{label} {index}"
+        source, target, right = _check_row(where, row)
+        if (source, target) in rights:
+            raise DefinitionError(f"{where}: {source.name} -> {target.name} listed twice")
+        rights[(source, target)] = right
+    return rights
+
+
+def _frozen_rights(
+    value: Mapping[tuple[AccountType, AccountType], int],
+) -> Mapping[tuple[AccountType, AccountType], int]:
+    if not isinstance(value, Mapping):
+        raise DefinitionError(
+            f"TypeChangeRules.rights: expected a mapping of (from type, to type) to a right, "
+            f"got {_shown(value)}"
+        )
+    # A key that is not a pair leaves a row of the wrong length, which _check_row refuses.
+    items = value.items()
+    rows = [(*key, right) if isinstance(key, tuple) else (key, right) for key, right in items]
+    return MappingProxyType(_checked(rows, "TypeChangeRules.rights entry"))
+
+
+def _check_row(
+    where: str, row: tuple[AccountType | str, AccountType | str, int]
+) -> tuple[AccountType, AccountType, int]:
+    try:
+        source_raw, target_raw, right = row
+        source = source_raw if isinstance(source_raw, AccountType) else AccountType(source_raw)
+        target = target_raw if isinstance(target_raw, AccountType) else AccountType(target_raw)
+    except (TypeError, ValueError):
+        raise DefinitionError(
+            f"{where}: expected (from type, to type, right) with known codes"
+        ) from None
+    if source is target:
+        raise DefinitionError(f"{where}: a change from {source.name} to itself is not a change")
+    if target is _T.EMPLOYEE:
+        raise DefinitionError(f"{where}: no account becomes an Employee through the card")
+    if type(right) is not int or right <= 0:
+        raise DefinitionError(f"{where}: the right must be a positive integer")
+    return source, target, right
+
+
 @attrs.frozen(eq=False)
 class TypeChangeRules:
     """
     Which type changes are allowed, and the function right each one needs.
 
+    Build them with `TypeChangeRules.from_rows`; calling the class directly with a mapping
+    runs the same checks.
+
     .. versionadded:: 0.1
     """
 
     #: (current type, new type) -> function right number
-    rights: Mapping[tuple[AccountType, AccountType], int]
+    rights: Mapping[tuple[AccountType, AccountType], int] = attrs.field(converter=_frozen_rights)
 
     @classmethod
     def from_rows(
@@ -51,16 +101,11 @@ class TypeChangeRules:
         Build rules from ``(from type, to type, right)`` rows.
 
         Raises:
-            DefinitionError: an unknown code, a change to the same type or to Employee, a
-                right that is not a positive integer, or the same change listed twice.
+            DefinitionError: rows that are not a collection, an unknown code, a change to the
+                same type or to Employee, a right that is not a positive integer, or the same
+                change listed twice.
         """
-        rights: dict[tuple[AccountType, AccountType], int] = {}
-        for index, row in enumerate(rows):
-            source, target, right = _check_row(index, row)
-            if (source, target) in rights:
-                raise DefinitionError(f"row {index}: {source.name} -> {target.name} listed twice")
-            rights[(source, target)] = right
-        return cls(rights=MappingProxyType(rights))
+        return cls(rights=_checked(_rows(rows, "TypeChangeRules.from_rows"), "row"))
 
     @classmethod
     def default(cls) -> TypeChangeRules:
@@ -80,27 +125,6 @@ class TypeChangeRules:
         Return the right the change needs, or ``None`` when it is not allowed at all.
         """
         return self.rights.get((current, new))
-
-
-def _check_row(
-    index: int, row: tuple[AccountType | str, AccountType | str, int]
-) -> tuple[AccountType, AccountType, int]:
-    where = f"row {index}"
-    try:
-        source_raw, target_raw, right = row
-        source = source_raw if isinstance(source_raw, AccountType) else AccountType(source_raw)
-        target = target_raw if isinstance(target_raw, AccountType) else AccountType(target_raw)
-    except (TypeError, ValueError):
-        raise DefinitionError(
-            f"{where}: expected (from type, to type, right) with known codes"
-        ) from None
-    if source is target:
-        raise DefinitionError(f"{where}: a change from {source.name} to itself is not a change")
-    if target is _T.EMPLOYEE:
-        raise DefinitionError(f"{where}: no account becomes an Employee through the card")
-    if type(right) is not int or right <= 0:
-        raise DefinitionError(f"{where}: the right must be a positive integer")
-    return source, target, right
 
 
 _DEFAULT_RULES = TypeChangeRules.from_rows(_default_rows())

@@ -52,6 +52,35 @@ def _text(value: object, path: str, problems: list[Problem]) -> None:
         problems.append(Problem((path,), "required", f"{path} is blank."))
 
 
+def _count(value: object, path: str, problems: list[Problem], low: int = 1) -> None:
+    # A bool is an int to Python, but True attempts or batches is a slip, not a number.
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        message = f"{path} must be an integer of at least {low}."
+        problems.append(Problem((path,), "out_of_range", message))
+
+
+def _duration(
+    value: object, path: str, problems: list[Problem], longest: timedelta = timedelta.max
+) -> None:
+    if not isinstance(value, timedelta):
+        problems.append(Problem((path,), "invalid_type", f"{path} must be a timedelta."))
+    elif not timedelta(0) < value <= longest:
+        limit = "" if longest == timedelta.max else f", at most {longest.days} days"
+        message = f"{path} must be a positive duration{limit}."
+        problems.append(Problem((path,), "out_of_range", message))
+
+
+def _flag(value: object, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, bool):
+        problems.append(Problem((path,), "invalid_type", f"{path} must be True or False."))
+
+
+def _member(value: object, kind: type[enum.Enum], path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, kind):
+        message = f"{path} must be a member of {kind.__name__}."
+        problems.append(Problem((path,), "invalid_choice", message))
+
+
 class ChangeKind(enum.Enum):
     """
     What a queued change asks for. Archiving is an update with an inactive status; there is
@@ -91,6 +120,12 @@ class CustomerClass:
         prefixes: the document-number prefixes of the class (say, invoice numbers), each
             non-blank and given once.
 
+    Raises:
+        ValidationError: every broken rule, with its field path: a blank or non-text code,
+            a ``posting`` that is not a `Posting`, a generic external id missing, blank or
+            given to an account class, trade terms outside 0 to 365 days, prefixes that are
+            not a tuple of distinct non-blank text.
+
     .. versionadded:: 0.1
     """
 
@@ -103,6 +138,7 @@ class CustomerClass:
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
         _text(self.code, "code", problems)
+        _member(self.posting, Posting, "posting", problems)
         days = self.trade_terms_days
         if days is not None and (
             isinstance(days, bool) or not isinstance(days, int) or not (0 <= days <= 365)
@@ -110,18 +146,7 @@ class CustomerClass:
             problems.append(
                 Problem(("trade_terms_days",), "out_of_range", "Trade terms are 0 to 365 days.")
             )
-        if not isinstance(self.prefixes, tuple):
-            problems.append(Problem(("prefixes",), "invalid_type", "prefixes must be a tuple."))
-        else:
-            seen: set[object] = set()
-            for index, prefix in enumerate(self.prefixes):
-                if not isinstance(prefix, str) or not prefix.strip():
-                    problems.append(Problem(("prefixes", index), "required", "A prefix is blank."))
-                elif prefix in seen:
-                    problems.append(
-                        Problem(("prefixes", index), "duplicate", "The prefix is given twice.")
-                    )
-                seen.add(prefix)
+        problems += _prefix_problems(self.prefixes)
         generic = self.posting is Posting.GENERIC
         if generic != (self.generic_external_id is not None):
             problems.append(
@@ -131,7 +156,26 @@ class CustomerClass:
                     "A generic class needs a generic external id; an account class has none.",
                 )
             )
+        elif generic:
+            _text(self.generic_external_id, "generic_external_id", problems)
         _raise_if(problems)
+
+
+def _prefix_problems(prefixes: object) -> list[Problem]:
+    if not isinstance(prefixes, tuple):
+        return [Problem(("prefixes",), "invalid_type", "prefixes must be a tuple.")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, prefix in enumerate(prefixes):
+        if not isinstance(prefix, str):
+            problems.append(Problem(("prefixes", index), "invalid_type", "A prefix must be text."))
+        elif not prefix.strip():
+            problems.append(Problem(("prefixes", index), "required", "A prefix is blank."))
+        elif prefix in seen:
+            problems.append(Problem(("prefixes", index), "duplicate", "The prefix is given twice."))
+        else:
+            seen.add(prefix)
+    return problems
 
 
 #: The class used when a host does not name one: every customer gets its own remote record.
@@ -432,6 +476,10 @@ class RateLimit:
     """
     A limit the accounting system advertises: at most ``calls`` calls in any window ``per``.
 
+    Raises:
+        ValidationError: every broken rule, with its field path: ``calls`` not an integer of
+            at least 1, ``per`` not a positive `timedelta`, ``scope`` not a `LimitScope`.
+
     .. versionadded:: 0.1
     """
 
@@ -441,10 +489,9 @@ class RateLimit:
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
-        if not isinstance(self.calls, int) or isinstance(self.calls, bool) or self.calls < 1:
-            problems.append(Problem(("calls",), "out_of_range", "calls must be at least 1."))
-        if not isinstance(self.per, timedelta) or self.per <= timedelta(0):
-            problems.append(Problem(("per",), "out_of_range", "per must be a positive duration."))
+        _count(self.calls, "calls", problems)
+        _duration(self.per, "per", problems)
+        _member(self.scope, LimitScope, "scope", problems)
         _raise_if(problems)
 
 
@@ -460,6 +507,12 @@ class Capabilities:
         conditional_update: whether an update with a stale base version is refused.
         rate_limits: the advertised limits; the engine never exceeds them.
 
+    Raises:
+        ValidationError: every broken rule, with its field path: ``max_batch`` not an
+            integer of at least 1, a switch that is not a bool, an ``idempotency_window``
+            that is not ``None`` or a positive `timedelta`, ``rate_limits`` not a tuple of
+            `RateLimit` values.
+
     .. versionadded:: 0.1
     """
 
@@ -470,11 +523,21 @@ class Capabilities:
     rate_limits: tuple[RateLimit, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        if (
-            isinstance(self.max_batch, bool)
-            or not isinstance(self.max_batch, int)
-            or (self.max_batch < 1)
-        ):
-            raise ValidationError(
-                [Problem(("max_batch",), "out_of_range", "max_batch must be at least 1.")]
-            )
+        problems: list[Problem] = []
+        _count(self.max_batch, "max_batch", problems)
+        _flag(self.idempotency_keys, "idempotency_keys", problems)
+        _flag(self.conditional_update, "conditional_update", problems)
+        if self.idempotency_window is not None:
+            _duration(self.idempotency_window, "idempotency_window", problems)
+        _raise_if(problems + _limit_problems(self.rate_limits))
+
+
+def _limit_problems(limits: object) -> list[Problem]:
+    if not isinstance(limits, tuple):
+        message = "rate_limits must be a tuple of RateLimit values."
+        return [Problem(("rate_limits",), "invalid_type", message)]
+    return [
+        Problem(("rate_limits", i), "invalid_type", "A rate limit must be a RateLimit.")
+        for i, limit in enumerate(limits)
+        if not isinstance(limit, RateLimit)
+    ]

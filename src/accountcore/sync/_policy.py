@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ..errors import Problem, ValidationError
-from ._model import LimitScope, RateLimit
+from ..errors import Problem
+from ._model import LimitScope, RateLimit, _count, _duration, _member, _raise_if
 from ._ports import TenantState
 
 __all__ = [
@@ -64,9 +64,9 @@ class Resolution(enum.Enum):
     KEEP_REMOTE = "keep_remote"
 
 
-def _positive(value: object, name: str, problems: list[Problem]) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        problems.append(Problem((name,), "out_of_range", f"{name} must be a positive duration."))
+#: The longest wait or lease a policy may set. Longer is a slip, and adding it to the
+#: current instant could overflow `datetime` in the middle of a run.
+_LONGEST = timedelta(days=366)
 
 
 @attrs.frozen(kw_only=True)
@@ -82,6 +82,11 @@ class SyncPolicy:
         lease: how long an attempt may stay unrecorded before it counts as crashed.
         on_conflict: see `ConflictRule`.
 
+    Raises:
+        ValidationError: every broken rule, with its field path: ``max_attempts`` not an
+            integer of at least 1 (a bool is not), a duration that is not a `timedelta`
+            above zero and at most 366 days, ``on_conflict`` not a `ConflictRule`.
+
     .. versionadded:: 0.1
     """
 
@@ -93,15 +98,11 @@ class SyncPolicy:
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
-        attempts = self.max_attempts
-        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-            problems.append(
-                Problem(("max_attempts",), "out_of_range", "Allow one attempt or more.")
-            )
+        _count(self.max_attempts, "max_attempts", problems)
         for name in ("backoff_base", "backoff_cap", "lease"):
-            _positive(getattr(self, name), name, problems)
-        if problems:
-            raise ValidationError(problems)
+            _duration(getattr(self, name), name, problems, _LONGEST)
+        _member(self.on_conflict, ConflictRule, "on_conflict", problems)
+        _raise_if(problems)
 
 
 #: The policy used when none is given.
@@ -120,13 +121,16 @@ def backoff(attempt: int, draw: float, *, base: timedelta, cap: timedelta) -> ti
 
     Returns:
         A duration in ``[0, cap]`` (rounded to microseconds); the ceiling doubles per attempt.
+        A draw outside ``[0, 1]`` counts as the nearer end, and NaN as 1: the longest wait.
 
     .. versionadded:: 0.1
     """
     exponent = max(attempt - 1, 0)
     # Compare before multiplying: base * 2**exponent overflows timedelta for large attempts.
     ceiling = cap if exponent >= 64 or base >= cap / (1 << exponent) else base * (1 << exponent)
-    return ceiling * min(max(draw, 0.0), 1.0)
+    # Written so NaN, which fails every comparison, waits longest instead of raising.
+    share = 0.0 if draw < 0.0 else draw if draw <= 1.0 else 1.0
+    return ceiling * share
 
 
 def default_pause(scope: LimitScope) -> timedelta:
