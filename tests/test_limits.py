@@ -292,7 +292,11 @@ class TestKeys:
         assert problem.code == "unknown_field"
         assert f"number {len(data)}" in problem.message
 
-    @pytest.mark.parametrize("key", [IBAN, "NL004495445B01", "x" * 41, "tab\there", None, b"k", 5])
+    @pytest.mark.parametrize(
+        "key",
+        [IBAN, "LV80BANK0000435195001", "LV50CBBRLFFHBJGCDAEFA", "NL004495445B01", "x" * 41,
+         "tab\there", None, b"k", 5],
+    )  # fmt: skip
     def test_unsafe_keys_are_named_by_position(self, key: object) -> None:
         """Keys that could hold a secret, are long, unprintable or not text are not echoed."""
         data = record()
@@ -361,8 +365,10 @@ class TestSecrets:
     def test_no_repr_shows_an_iban_or_a_tax_number(self, account: Account) -> None:
         """No repr or str of a generated account shows a whole IBAN, bank number or tax number."""
         shown = repr(account) + str(account)
+        # Other fields may hold the same digits by chance (a code "00000000", a GLN).
+        elsewhere = repr(_without_secrets(account))
         for secret in _secrets(account):
-            assert secret not in shown
+            assert secret not in shown or secret in elsewhere
 
     @given(accounts(), st.sampled_from(["name", "code"]))
     def test_no_error_shows_an_iban_or_a_tax_number(self, account: Account, field: str) -> None:
@@ -375,6 +381,12 @@ class TestSecrets:
         shown = str(error) + repr(error) + repr(error.problems)
         for secret in _secrets(account):
             assert secret not in shown
+
+
+def _without_secrets(account: Account) -> Account:
+    financial = attrs.evolve(account.financial, bank_accounts=(), vat_number=None)
+    marketing = attrs.evolve(account.marketing, coc_number=None)
+    return attrs.evolve(account, financial=financial, marketing=marketing)
 
 
 def _secrets(account: Account) -> list[str]:

@@ -31,7 +31,7 @@ from .entities import (
     Summary,
 )
 from .errors import Problem, ValidationError
-from .identifiers import Identifier
+from .identifiers import IBAN, Identifier
 from .validation import CLASS_RULES
 
 JSONValue = Union[None, bool, int, float, str, list["JSONValue"], dict[str, "JSONValue"]]
@@ -111,13 +111,15 @@ _KEY_SHOWN = 40  # the longest key a message names
 def is_nameable(key: object) -> bool:
     """
     Tell whether a key may be named in a message: short printable text that cannot be an
-    IBAN, an account or a tax number (it holds fewer than four digits).
+    IBAN, an account or a tax number (it holds fewer than four digits, and is no IBAN: a
+    Latvian one holds two).
     """
     return (
         type(key) is str
         and len(key) <= _KEY_SHOWN
         and key.isprintable()
         and sum(c.isdigit() for c in key) < 4
+        and not IBAN.is_valid(key)
     )
 
 
