@@ -424,6 +424,78 @@ class TestJobs:
         assert gc.get_threshold() == before
 
 
+def long_line_file(path: Path, line: int) -> tuple[Path, int]:
+    """
+    Write several chunks of records, one with a long name on ``line``; return the path and
+    the longest of the other lines.
+    """
+    rows: list[dict[str, Any]] = records()[:2] * CHUNK
+    header = 1 if path.suffix == ".csv" else 0
+    rows[line - 1 - header] = record(name="N" * 2000)
+    lines = write(path, rows).read_text(encoding="utf-8").splitlines()
+    return path, max(len(text) for number, text in enumerate(lines, 1) if number != line)
+
+
+class TestLimits:
+    @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_a_long_line_ends_the_check(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str, jobs: str
+    ) -> None:
+        """--max-line-length refuses a longer line, in one process as with workers (which
+        read nothing: this process reads), naming the line and the option."""
+        line = CHUNK + 7
+        path, limit = long_line_file(tmp_path / f"a{suffix}", line)
+        assert run("check", str(path), "--jobs", jobs)[0] != 2  # reads: 1 MiB by default
+        code, out = run("check", str(path), "--jobs", jobs, "--max-line-length", str(limit))
+        assert code == 2 and out == ""
+        error = one_error_line(capsys)
+        assert f"{path}: line {line}: a line is longer than {limit:,} characters" in error
+        assert "raise it with --max-line-length" in error
+
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_a_long_record_ends_the_check(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+    ) -> None:
+        """--max-record-length refuses a longer record; lines of a JSON array are free."""
+        path = tmp_path / "a.json"
+        rows: list[dict[str, Any]] = records()[:2] * CHUNK
+        rows[CHUNK + 3] = record(name="N" * 2000)
+        path.write_text(json.dumps(rows), encoding="utf-8")  # one line
+        assert run("check", str(path), "--jobs", jobs, "--max-line-length", "1")[0] != 2
+        code, _ = run("check", str(path), "--jobs", jobs, "--max-record-length", "1500")
+        error = one_error_line(capsys)
+        assert code == 2 and f"line 1: record {CHUNK + 4} is longer than 1,500" in error
+
+    @pytest.mark.parametrize(
+        "option",
+        [["--max-line-length", "0"], ["--max-record-length", "-5"], ["--max-line-length", "x"]],
+    )
+    def test_a_limit_below_1_is_a_usage_error(
+        self, capsys: pytest.CaptureFixture[str], option: list[str]
+    ) -> None:
+        """A limit that is not a whole number above 0 exits 2 with one line naming it."""
+        with pytest.raises(SystemExit) as caught:
+            run("check", *option)
+        assert caught.value.code == 2
+        assert f"argument {option[0]}" in one_error_line(capsys)
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+    @pytest.mark.parametrize("format", ["jsonl", "csv", "json", "xml"])
+    def test_dev_zero_stops(self, format: str) -> None:
+        """check of /dev/zero, a file with no end, stops with exit 2 and one line."""
+        done = subprocess.run(
+            [sys.executable, "-m", "accountcore", "check", "--input-format", format, "/dev/zero"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,  # a guard against hanging, not a measure: it takes a fraction of a second
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.startswith("accountcore: /dev/zero: ")
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
 class TestProgress:
     def test_bar_only_when_wanted(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The progress callback exists when asked for (rich is installed) and draws quietly."""

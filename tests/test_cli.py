@@ -79,6 +79,23 @@ class TestDuplicates:
         err = capsys.readouterr().err
         assert code == 2 and reason in err and err.count("\n") == 1
 
+    def test_limits(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """The reading limits apply as in check: a longer record ends with one line."""
+        path = tmp_path / "accounts.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records()))
+        longest = max(len(json.dumps(r)) for r in records())
+        assert run("duplicates", str(path), "--max-record-length", str(longest))[0] == 0
+        assert run("duplicates", str(path), "--max-record-length", str(longest - 1))[0] == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "raise it with --max-record-length" in err
+
+    def test_a_limit_of_0_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A limit below 1 exits 2 with one line."""
+        with pytest.raises(SystemExit) as caught:
+            run("duplicates", "a.jsonl", "--max-line-length", "0")
+        assert caught.value.code == 2
+        assert "--max-line-length: must be at least 1" in capsys.readouterr().err
+
     def test_missing_file(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A missing file is a one-line error, not a traceback."""
         assert run("duplicates", "/no/such/file.json")[0] == 2

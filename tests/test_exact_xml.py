@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import tracemalloc
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -12,7 +13,7 @@ import pytest
 
 from accountcore import Account, AccountStatus, AccountType, _exact_xml, from_dict
 from accountcore._exact_xml import _CHILDREN, _FIELDS, UNKNOWN_SINCE, read_exact_xml
-from accountcore._readers import RawRecord, UnreadableFile
+from accountcore._readers import RawRecord, ReadLimits, UnreadableFile
 from accountcore.errors import ValidationError
 
 DATA = Path(__file__).parent / "data" / "exact"
@@ -494,6 +495,82 @@ class TestStreaming:
         assert seen == count
         assert record.place == f"Account {count} (line {count + 2})"
         assert peak < path.stat().st_size / 4
+
+
+def over(what: str, limit: int) -> str:
+    """The reason the reader gives for ``what`` going past ``limit`` bytes."""
+    return f"{what} is longer than {limit:,} bytes (the limit; raise it with --max-record-length)"
+
+
+class EndlessBytes(io.RawIOBase):
+    """``head``, then ``filler`` for ever; reading over ``budget`` bytes fails the test."""
+
+    def __init__(self, head: bytes, filler: bytes, budget: int = 512 * 1024) -> None:
+        self.data, self.filler, self.budget, self.served = head, filler, budget, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(buffer)
+        if len(self.data) < size:
+            self.data += self.filler * (size // len(self.filler) + 1)
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        self.served += size
+        if self.served > self.budget:
+            raise AssertionError(f"read {self.served:,} bytes of an endless file")
+        return size
+
+
+class TestLimits:
+    @pytest.mark.parametrize("over_by", [0, 1])
+    def test_an_account_at_the_limit(self, tmp_path: Path, over_by: int) -> None:
+        """An Account counts from the start of its start tag to the start of its end tag: at
+        the limit it reads, one byte more is refused, naming the line it starts on."""
+        second = account_xml('code="2" type="C" status="A"', "<Note>Ünïcode</Note>")
+        size = len(second.encode()) - len("</Account>")
+        path = export(tmp_path, account_xml(), second)
+        limits = ReadLimits(line=1, record=size - over_by)  # lines are not limited
+        if over_by:
+            assert unreadable_with(path, limits) == f"{path}: line 5: {over('Account 2', size - 1)}"
+        else:
+            assert len(list(read_exact_xml(path, limits=limits))) == 2
+
+    def test_accounts_before_the_refusal_are_yielded(self, tmp_path: Path) -> None:
+        """Streaming: the accounts before an over-long one come out first."""
+        path = export(tmp_path, account_xml(), account_xml(body="<Note>" + "x" * 500 + "</Note>"))
+        reader = read_exact_xml(path, limits=ReadLimits(record=400))
+        assert next(reader).place == "Account 1 (line 4)"
+        with pytest.raises(UnreadableFile, match="line 5: Account 2 is longer than 400 bytes"):
+            next(reader)
+
+    @pytest.mark.parametrize(
+        ("head", "filler", "reason"),
+        [
+            ('<eExact><Accounts>\n<Account code="1"><Name>', "x",
+             "line 2: " + over("Account 1", 1000)),
+            ("<eExact><Accounts>\n<Account><Addresses>\n", "<Address/>\n",
+             "line 2: " + over("Account 1", 1000)),
+            ('<eExact>\n<Accounts code="', "x", "line 2: " + over("an XML tag or comment", 1000)),
+            ("<eExact><!--", "x", "line 1: " + over("an XML tag or comment", 1000)),
+        ],
+    )  # fmt: skip
+    def test_an_endless_account_is_refused_without_reading_on(
+        self, monkeypatch: pytest.MonkeyPatch, head: str, filler: str, reason: str
+    ) -> None:
+        """An account, tag or comment that never ends is refused once it is too long: the
+        reader takes the limit and a chunk or two, never the rest."""
+        stream = EndlessBytes(head.encode(), filler.encode())
+        monkeypatch.setattr(_exact_xml, "_open", lambda path: io.BufferedReader(stream))
+        path = Path("endless.xml")
+        assert unreadable_with(path, ReadLimits(line=1, record=1000)) == f"{path}: {reason}"
+        assert stream.served <= 3 * _exact_xml._CHUNK
+
+
+def unreadable_with(path: Path, limits: ReadLimits) -> str:
+    with pytest.raises(UnreadableFile) as caught:
+        list(read_exact_xml(path, limits=limits))
+    return str(caught.value)
 
 
 # --- the public XSD's content models, for the cross-check ---------------------------------------

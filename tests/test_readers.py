@@ -9,6 +9,7 @@ import sys
 import types
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import attrs
 import pytest
@@ -17,10 +18,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accountcore import Account, FreeField, from_dict, to_dict
+from accountcore import _csv_reader as csv_reader
 from accountcore import _readers as readers
 from accountcore import testing as at
-from accountcore._csv_reader import REQUIRED_COLUMNS, cells_of
-from accountcore._readers import RawRecord, UnreadableFile, detect_format, read_records
+from accountcore._csv_reader import REQUIRED_COLUMNS, cells_of, split_csv
+from accountcore._readers import (
+    DEFAULT_LIMITS,
+    RawRecord,
+    ReadLimits,
+    UnreadableFile,
+    detect_format,
+    read_records,
+)
 from accountcore._records import read_accounts
 from accountcore.errors import Problem
 
@@ -195,19 +204,20 @@ class TestJSONChunks:
     def test_memory_stays_within_a_record(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The window over the file holds about one chunk and one record, never the file."""
+        """The window over the file holds at most a chunk and twice a record, never the file
+        (a record cut by the window's end is read on by as much again as it holds)."""
         monkeypatch.setattr(readers, "_CHUNK", 100)
         sizes: list[int] = []
         real_more = readers._Window.more
 
-        def more(window: readers._Window) -> None:
-            real_more(window)
+        def more(window: readers._Window, size: int = 100) -> None:
+            real_more(window, size)
             sizes.append(len(window.text))
 
         monkeypatch.setattr(readers._Window, "more", more)
         path = write(tmp_path / "a.json", json.dumps([record()] * 200))
         assert len(read(path)) == 200
-        assert max(sizes) < 100 + len(json.dumps(record())) + 10
+        assert max(sizes) < 100 + 2 * len(json.dumps(record())) + 10
 
     def test_error_line_in_a_later_chunk(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -454,18 +464,21 @@ class TestXML:
     def test_delegates_to_the_exact_reader(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """XML is read by accountcore._exact_xml.read_exact_xml, record by record."""
-        seen: list[Path] = []
+        """XML is read by accountcore._exact_xml.read_exact_xml, record by record, with the
+        limits given."""
+        seen: list[tuple[Path, ReadLimits]] = []
 
-        def read_exact_xml(path: Path) -> Iterator[RawRecord]:
-            seen.append(path)
+        def read_exact_xml(path: Path, *, limits: ReadLimits) -> Iterator[RawRecord]:
+            seen.append((path, limits))
             yield RawRecord("Account 1 (line 2)", {"code": "1"})
 
         fake = types.ModuleType("accountcore._exact_xml")
         fake.read_exact_xml = read_exact_xml  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "accountcore._exact_xml", fake)
-        path = tmp_path / "export.xml"
-        assert read(path) == [RawRecord("Account 1 (line 2)", {"code": "1"})] and seen == [path]
+        path, limits = tmp_path / "export.xml", ReadLimits(line=5, record=7)
+        raws = list(read_records(path, limits=limits))
+        assert raws == [RawRecord("Account 1 (line 2)", {"code": "1"})]
+        assert seen == [(path, limits)]
 
     def test_real_reader(self, tmp_path: Path) -> None:
         """The real Exact XML reader is found; a file of no accounts is unreadable."""
@@ -541,3 +554,231 @@ class TestProperties:
         if cut % 3:  # whole files read every value, in order
             expected = [v if isinstance(v, dict) else None for v in values]
             assert [json.dumps(r.data) for r in raws] == list(map(json.dumps, expected))
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+#: What reading an endless file may take before the test fails: a small limit and a few buffers.
+BUDGET = 256 * 1024
+
+
+class Endless(io.RawIOBase):
+    """
+    A file that never ends: ``head``, then ``filler`` over and over. Reading more than
+    ``budget`` bytes of it fails the test, as a reader that held a whole line would.
+    """
+
+    def __init__(self, head: bytes, filler: bytes, budget: int = BUDGET) -> None:
+        self.data, self.filler, self.budget, self.served = head, filler, budget, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(buffer)
+        if len(self.data) < size:
+            self.data += self.filler * (size // len(self.filler) + 1)
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        self.served += size
+        if self.served > self.budget:
+            raise AssertionError(f"read {self.served:,} bytes of an endless file")
+        return size
+
+
+def endless(monkeypatch: pytest.MonkeyPatch, head: str, filler: str) -> Endless:
+    """Make every text file the readers open an endless one; return it."""
+    stream = Endless(head.encode(), filler.encode())
+
+    def open_text(path: Path, newline: str | None = None) -> IO[str]:
+        return io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8-sig", newline=newline)
+
+    monkeypatch.setattr(readers, "_open", open_text)
+    monkeypatch.setattr(csv_reader, "_open", open_text)
+    return stream
+
+
+def refusal(what: str, limit: int, option: str = "record") -> str:
+    """The reason a reader gives for ``what`` going past ``limit``."""
+    flag = {"line": "--max-line-length", "record": "--max-record-length"}[option]
+    return f"{what} is longer than {limit:,} characters (the limit; raise it with {flag})"
+
+
+def limited_error(path: Path, limits: ReadLimits, format: str | None = None) -> str:
+    """Return the one-line reason reading ``path`` with ``limits`` is refused for."""
+    with pytest.raises(UnreadableFile) as caught:
+        list(read_records(path, format=format, limits=limits))
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{path}: ")
+    return message[len(f"{path}: ") :]
+
+
+def split_all(path: Path, limits: ReadLimits) -> list[tuple[int, list[str]]]:
+    return list(split_csv(path, limits=limits))
+
+
+class TestReadLimits:
+    def test_defaults(self) -> None:
+        """A line and a record may each be 1 MiB by default, in every reader."""
+        assert ReadLimits() == DEFAULT_LIMITS == ReadLimits(line=1 << 20, record=1 << 20)
+
+    @pytest.mark.parametrize(
+        "limits", [{"line": 0}, {"record": -1}, {"line": True}, {"record": 1.5}, {"line": "9"}]
+    )
+    def test_a_limit_is_a_whole_number_above_0(self, limits: dict[str, object]) -> None:
+        """A limit of 0, below, or not a whole number is refused when the limits are made."""
+        with pytest.raises(ValueError, match="limit must be a whole number above 0"):
+            ReadLimits(**limits)  # type: ignore[arg-type]
+
+
+class TestLimits:
+    @pytest.mark.parametrize(
+        ("name", "content", "limits", "reason"),
+        [
+            ("a.jsonl", '{"a": 1}\n\n{"a": "' + "x" * 50 + '"}\n{"a": 1}\n', (40, 1000),
+             "line 3: " + refusal("a line", 40, "line")),
+            ("a.jsonl", '{"a": "' + "x" * 50 + '"}\n', (1000, 40),
+             "line 1: " + refusal("a record", 40)),
+            ("a.csv", "code\n1\n" + "2" * 41 + "\n", (40, 1000),
+             "line 3: " + refusal("a line", 40, "line")),
+            ("a.csv", "code" + "," * 50 + "\n1\n", (40, 1000),
+             "line 1: " + refusal("a line", 40, "line")),
+            ("a.csv", "\n\ncode\n1\n" + "2" * 41 + "\n", (1000, 40),
+             "line 5: " + refusal("a row", 40)),
+            ("a.csv", 'code\n1\n"2\n' + "3\n" * 30 + '"\n', (1000, 40),
+             "line 3: " + refusal("a row", 40)),
+            ("a.json", '[\n{"a": 1},\n\n {"a": "' + "x" * 50 + '"}]', (1, 40),
+             "line 4: " + refusal("record 2", 40)),
+        ],
+    )  # fmt: skip
+    def test_refused_naming_the_line(
+        self, tmp_path: Path, name: str, content: str, limits: tuple[int, int], reason: str
+    ) -> None:
+        """A line or a record past its limit makes the file unreadable, naming where: the
+        line, or the line its row or record starts on, and the option that raises it."""
+        path = write(tmp_path / name, content)
+        line, record = limits
+        limit = ReadLimits(line=line, record=record)
+        error = limited_error(path, limit) if name != "a.csv" else csv_error(path, limit)
+        assert error == reason
+
+    def test_records_before_the_refusal_are_yielded(self, tmp_path: Path) -> None:
+        """Reading streams: the records before an over-long line arrive before the error."""
+        path = write(tmp_path / "a.jsonl", '{"a": 1}\n{"a": "' + "x" * 100 + '"}\n')
+        records = read_records(path, limits=ReadLimits(line=50))
+        assert next(records).data == {"a": 1}
+        with pytest.raises(UnreadableFile, match="line 2: a line is longer than 50"):
+            next(records)
+
+    def test_a_cell_past_the_csv_modules_limit(self, tmp_path: Path) -> None:
+        """A cell longer than csv.field_size_limit is refused with a plain reason."""
+        size = csv.field_size_limit()
+        path = write(tmp_path / "a.csv", "code\n1\n" + "x" * (size + 1) + "\n")
+        reason = f"line 3: a cell is longer than {size:,} characters (csv.field_size_limit)"
+        assert csv_error(path, ReadLimits()) == reason
+
+    @pytest.mark.parametrize("chunk", [7, 64 * 1024])
+    @pytest.mark.parametrize("over", [0, 1])
+    def test_a_json_record_at_the_limit(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, over: int
+    ) -> None:
+        """A JSON record exactly as long as the limit reads; one character more is refused,
+        however the chunks cut it."""
+        monkeypatch.setattr(readers, "_CHUNK", chunk)
+        element = json.dumps({"a": "x" * 80, "b": [1, 2.5, None]})
+        path = write(tmp_path / "a.json", f'[\n{{"a": 1}}, {element} ,\n{{"b": 2}}]')
+        limits = ReadLimits(line=1, record=len(element) - over)
+        if over:
+            assert limited_error(path, limits) == "line 2: " + refusal("record 2", len(element) - 1)
+        else:
+            assert [r.place for r in read_records(path, limits=limits)][-1] == "record 3"
+
+    @pytest.mark.parametrize("over", [0, 1])
+    @pytest.mark.parametrize("end", ["\n", "\r\n"])
+    def test_a_quoted_row_at_the_limit(self, tmp_path: Path, over: int, end: str) -> None:
+        """A row over several lines counts its characters, line ends inside quotes included
+        and its own line end not: a row as long as the limit reads, one more is refused."""
+        row = f'"x{end}y{end}z",w'
+        path = write(tmp_path / "a.csv", f"a,b{end}{row}{end}1,2{end}")
+        limits = ReadLimits(record=len(row) - over)
+        if over:
+            assert csv_error(path, limits) == "line 2: " + refusal("a row", len(row) - 1)
+        else:
+            assert split_all(path, limits)[1] == (2, [f"x{end}y{end}z", "w"])
+
+
+def csv_error(path: Path, limits: ReadLimits) -> str:
+    """Return the one-line reason splitting the CSV file ``path`` is refused for."""
+    with pytest.raises(UnreadableFile) as caught:
+        split_all(path, limits)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{path}: ")
+    return message[len(f"{path}: ") :]
+
+
+class TestEndlessFiles:
+    @pytest.mark.parametrize(
+        ("format", "source", "reason"),
+        [
+            ("jsonl", ("", "\0"), "line 1: " + refusal("a line", 1000, "line")),
+            ("jsonl", ('{"a": 1}\n{"a": "', "x"), "line 2: " + refusal("a line", 1000, "line")),
+            ("csv", ("", "\0"), "line 1: " + refusal("a line", 1000, "line")),
+            ("csv", ("code\n", "x"), "line 2: " + refusal("a line", 1000, "line")),
+            ("csv", ('code\n1\n"', "y\n"), "line 3: " + refusal("a row", 1000)),
+            ("json", ('[{"a": 1},\n{"a": "', "x"), "line 2: " + refusal("record 2", 1000)),
+            ("json", ("[[", "1, "), "line 1: " + refusal("record 1", 1000)),
+        ],
+    )
+    def test_refused_without_reading_on(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        format: str,
+        source: tuple[str, str],
+        reason: str,
+    ) -> None:
+        """A file whose line or record never ends is refused once it is too long: reading
+        takes the limit and a few buffers, never the rest."""
+        stream = endless(monkeypatch, *source)
+        limits = ReadLimits(line=1000, record=1000)
+        path = tmp_path / f"endless.{format}"
+        if format == "csv":
+            assert csv_error(path, limits) == reason
+        else:
+            assert limited_error(path, limits, format) == reason
+        assert 1000 <= stream.served <= BUDGET
+
+
+class TestLimitProperties:
+    @settings(max_examples=60)
+    @given(
+        length=st.integers(min_value=9, max_value=300),
+        slack=st.integers(min_value=-3, max_value=3),
+        end=st.sampled_from(["", "\n", "\r\n", "\r"]),
+        format=st.sampled_from(["jsonl", "csv"]),
+    )
+    def test_a_line_at_the_limit_reads_one_more_is_refused(
+        self,
+        tmp_path_factory: pytest.TempPathFactory,
+        length: int,
+        slack: int,
+        end: str,
+        format: str,
+    ) -> None:
+        """A line of exactly the limit reads, whatever its line end; any longer is refused."""
+        limit = length + slack
+        limits = ReadLimits(line=limit, record=10**6)
+        path = tmp_path_factory.mktemp("limit") / f"a.{format}"
+        if format == "jsonl":
+            write(path, '{"a": "' + "x" * (length - 9) + '"}' + end)
+        else:  # the header is line 1
+            write(path, "a" + (end or "\n") + "x" * length + end)
+        if length > limit:
+            reason = refusal("a line", limit, "line")
+            if format == "jsonl":
+                assert limited_error(path, limits) == f"line 1: {reason}"
+            else:
+                assert csv_error(path, limits) == f"line 2: {reason}"
+        elif format == "jsonl":
+            assert len(list(read_records(path, limits=limits))) == 1
+        else:
+            assert split_all(path, limits)[1] == (2, ["x" * length])

@@ -10,6 +10,9 @@ problems), never accounts. This process reads, dispatches, judges the chunks the
 no room for (see `_judged`), and tallies, in file order. A CSV file's chunks are its rows as
 cells: records are built where they are judged (`accountcore._csv_reader.plan`), so reading,
 the one share of the work no other process can take, stays small.
+
+Reading, and so the line and record limits (`accountcore._readers.ReadLimits`), happens in
+this process only: the workers get records or cells already read, and need no limits.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import NamedTuple
 
 import attrs
 
-from ._readers import _no_records
+from ._readers import DEFAULT_LIMITS, ReadLimits, _no_records
 from .errors import Problem, ValidationError
 
 __all__ = [
@@ -237,14 +240,14 @@ class CsvChunk(NamedTuple):
     rows: list[list[str]]
 
 
-def _chunks(source: Source) -> Iterator[Chunk | CsvChunk]:
+def _chunks(source: Source, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Chunk | CsvChunk]:
     if source.format == "csv":
-        yield from _csv_chunks(source.path)
+        yield from _csv_chunks(source.path, limits)
         return
     from ._readers import read_records
 
     chunk: Chunk = []
-    for raw in read_records(source.path, format=source.format):
+    for raw in read_records(source.path, format=source.format, limits=limits):
         chunk.append((raw.place, raw.data, raw.problems))
         if len(chunk) == CHUNK:
             yield chunk
@@ -253,11 +256,11 @@ def _chunks(source: Source) -> Iterator[Chunk | CsvChunk]:
         yield chunk
 
 
-def _csv_chunks(path: Path) -> Iterator[CsvChunk]:
+def _csv_chunks(path: Path, limits: ReadLimits) -> Iterator[CsvChunk]:
     """Split a CSV file into chunks of rows; the header is checked here, before any."""
     from ._csv_reader import header_plan, split_csv
 
-    rows = split_csv(path)
+    rows = split_csv(path, limits=limits)
     first = next(rows, None)
     if first is None:
         return
@@ -363,6 +366,7 @@ def check_sources(
     jobs: int = 1,
     max_invalid: int = 1000,
     on_progress: Callable[[FileTally], None] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> CheckReport:
     """
     Check every record of ``sources`` in order; stop at the first unreadable file.
@@ -372,12 +376,14 @@ def check_sources(
         jobs: processes that check: this one and ``jobs - 1`` workers.
         max_invalid: invalid records listed with their problems (all are counted).
         on_progress: called with the file's running counts after each chunk.
+        limits: how long a line and a record of a file may be (default: 1 MiB each).
 
     Returns:
         The counts and the listed invalid records.
 
     Raises:
-        UnreadableFile: a file cannot be read (from `accountcore._readers`).
+        UnreadableFile: a file cannot be read, or holds a line or a record longer than
+            ``limits`` allow (from `accountcore._readers`).
     """
     report = CheckReport(max_invalid=max_invalid)
     with ExitStack() as stack:
@@ -389,7 +395,7 @@ def check_sources(
         for source in sources:
             tally = FileTally(source.name, source.format)
             report.files.append(tally)
-            for chunk, verdicts in _judged(_chunks(source), pool, jobs - 1):
+            for chunk, verdicts in _judged(_chunks(source, limits), pool, jobs - 1):
                 for (place, read), verdict in zip(_entries(chunk), verdicts, strict=True):
                     if verdict is not None:  # None: an empty CSV row, no record
                         report.add(tally, place, verdict, read)

@@ -5,6 +5,10 @@ Thin, over the public API. With no command it checks the sample bundled in the p
 
 Exit codes: 0 done (``check``: every record valid), 1 (``check``) some record invalid, 2 a usage
 error or an unreadable file (one line on stderr starting ``accountcore:``, no traceback).
+
+``check`` and ``duplicates`` take ``--max-line-length N`` and ``--max-record-length N``: the
+reading limits (`accountcore._readers.ReadLimits`, 1 MiB each by default) that stop a file of
+one endless line (``/dev/zero``) at once instead of when memory runs out.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ._check import Source
 from .errors import ValidationError
 
 if TYPE_CHECKING:
+    from ._readers import ReadLimits
     from .entities import AccountType
 
 __all__ = ["main"]
@@ -108,6 +113,35 @@ def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="N",
         help="invalid records listed with their problems (default 1000; all are counted)",
     )
+    _add_limits(check)
+
+
+def _add_limits(command: argparse.ArgumentParser) -> None:
+    """Add the reading limits, past which a file is unreadable (see ``docs/cli.md#limits``)."""
+    from ._readers import DEFAULT_LIMITS
+
+    command.add_argument(
+        "--max-line-length",
+        type=_count(1),
+        default=DEFAULT_LIMITS.line,
+        metavar="N",
+        help="characters a line of a CSV or JSON Lines file may hold "
+        f"(default {DEFAULT_LIMITS.line:,}: 1 MiB)",
+    )
+    command.add_argument(
+        "--max-record-length",
+        type=_count(1),
+        default=DEFAULT_LIMITS.record,
+        metavar="N",
+        help="characters a record may hold (a CSV row, a JSON or JSON Lines record), or bytes "
+        f"an XML Account may take (default {DEFAULT_LIMITS.record:,}: 1 MiB)",
+    )
+
+
+def _limits(args: argparse.Namespace) -> ReadLimits:
+    from ._readers import ReadLimits
+
+    return ReadLimits(line=args.max_line_length, record=args.max_record_length)
 
 
 def _add_diagram(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -137,6 +171,7 @@ def _add_duplicates(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--max-block", type=int, default=50, help="largest block of one shared key that pairs"
     )
     duplicates.add_argument("--format", choices=("text", "json"), default="text")
+    _add_limits(duplicates)
 
 
 # --- check ------------------------------------------------------------------------------------
@@ -167,7 +202,11 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             sources = [stack.enter_context(bundled_sample())]
         show = stack.enter_context(progress(sys.stderr.isatty()))
         report = check_sources(
-            sources, jobs=args.jobs, max_invalid=args.max_invalid, on_progress=show
+            sources,
+            jobs=args.jobs,
+            max_invalid=args.max_invalid,
+            on_progress=show,
+            limits=_limits(args),
         )
     if args.format == "json":
         json.dump(report_json(report), out, indent=2)
@@ -207,12 +246,14 @@ def _diagram(args: argparse.Namespace, out: TextIO) -> int:
 # --- duplicates -------------------------------------------------------------------------------
 
 
-def _accounts(path: Path, out: dict[str, tuple[str, str, str]]) -> tuple[list[object], int]:
+def _accounts(
+    path: Path, out: dict[str, tuple[str, str, str]], limits: ReadLimits
+) -> tuple[list[object], int]:
     from ._records import read_accounts
 
     accounts: list[object] = []
     invalid = 0
-    for read in read_accounts(path):
+    for read in read_accounts(path, limits=limits):
         account = read.account
         if account is None:
             invalid += 1
@@ -229,7 +270,7 @@ def _duplicates(args: argparse.Namespace, stdout: TextIO) -> int:
     from .duplicates import find_duplicates
 
     labels: dict[str, tuple[str, str, str]] = {}
-    accounts, invalid = _accounts(args.file, labels)
+    accounts, invalid = _accounts(args.file, labels, _limits(args))
     try:
         report = find_duplicates(
             accounts,  # type: ignore[arg-type]  # only Accounts are appended

@@ -21,6 +21,13 @@ Read account records from CSV: one record per row, in the shape `accountcore.to_
   no comma. A row may have fewer cells than the header (the rest are empty), not more
   (unless the extra cells are empty).
 - A record's place is ``row N``, N being the line on which the row starts.
+- Limits (`accountcore._readers.ReadLimits`): a line may hold ``limits.line`` characters, its
+  line end not counted, and a row ``limits.record`` characters, the line ends inside its
+  quoted cells counted (1 MiB each by default). Past either, the file is unreadable, naming
+  the line (for a row, the line it starts on). Lines are counted as `csv.reader` asks for
+  them, so an endless quoted cell is refused as soon as it is too long, not read to the end.
+  A cell is also held to Python's `csv.field_size_limit` (131,072 characters unless the
+  program changes it), which the csv module checks as it reads.
 """
 
 from __future__ import annotations
@@ -34,11 +41,21 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Union
+from typing import IO, Union
 
 import attrs
 
-from ._readers import RawRecord, _not_text, _open, _unreadable
+from ._readers import (
+    DEFAULT_LIMITS,
+    RawRecord,
+    ReadLimits,
+    _capped_lines,
+    _is_too_long,
+    _not_text,
+    _open,
+    _too_long,
+    _unreadable,
+)
 from .entities import Account, FreeField, FreeFieldKind
 from .errors import Problem
 from .identifiers import Identifier
@@ -349,7 +366,51 @@ def cells_of(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def split_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
+class _TooLong(Exception):  # noqa: N818 -- a reason, turned into `UnreadableFile`
+    """A line or a row went past its limit; the argument names the limit: line or record."""
+
+
+class _Lines:
+    """
+    A CSV file's lines for `csv.reader`: a line past the line limit, or a row past the record
+    limit, raises `_TooLong` as soon as it is read.
+
+    `csv.reader` reads every line of a row before it returns the row, and a quoted cell may
+    span lines: the row's characters are counted here, as each line is read. Whoever takes
+    the rows sets `row` back to 0 after each one.
+    """
+
+    def __init__(self, file: IO[str], limits: ReadLimits) -> None:
+        self.file, self.limits = file, limits
+        self.row = 0  # characters of the current row read so far, line ends included
+
+    def readline(self) -> str:
+        """Read one line, outside any row (the blank lines and the header's first line)."""
+        line = self.file.readline(self.limits.line + 2)
+        if _is_too_long(line, self.limits.line):
+            raise _TooLong("line")
+        return line
+
+    def __iter__(self) -> Iterator[str]:
+        longest, record = self.limits.line, self.limits.record
+        for line in _capped_lines(self.file, longest):
+            row = self.row + len(line)
+            self.row = row
+            if row > record or len(line) > longest:  # one test per line on the common path
+                self._check(line, row)
+            yield line
+
+    def _check(self, line: str, row: int) -> None:
+        text = len(line.rstrip("\r\n"))  # the line end may end the row: not counted yet
+        if text > self.limits.line:
+            raise _TooLong("line")
+        if row - (len(line) - text) > self.limits.record:
+            raise _TooLong("record")
+
+
+def split_csv(
+    path: Path, *, limits: ReadLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[int, list[str]]]:
     """
     Yield a CSV file's header, then each of its rows, as cells, without building records.
 
@@ -358,39 +419,63 @@ def split_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
     the header has columns. `plan` builds the records; ``check --jobs`` builds them in its
     worker processes.
 
+    Args:
+        path: the file.
+        limits: how long a line and a row may be (default: 1 MiB each).
+
     Raises:
-        UnreadableFile: the file is missing, not UTF-8 or not CSV, or a row is too long.
+        UnreadableFile: the file is missing, not UTF-8 or not CSV, a row has more cells than
+            the header, or a line or a row is longer than ``limits`` allow.
     """
     with _open(path, newline="") as file:
+        lines, blank = _Lines(file, limits), 0
         try:
-            blank: list[str] = []
-            while (first := file.readline()) and first.isspace():
-                blank.append(first)
-            if not first:
-                return
-            delimiter = ";" if ";" in first and "," not in first else ","
-            lines = itertools.chain(blank, (first,), file)
-            reader = csv.reader(lines, delimiter=delimiter, strict=True)
-            try:
-                yield from _split(path, reader)
-            except csv.Error as error:
-                raise _unreadable(path, f"not valid CSV ({error})", reader.line_num) from None
+            while (first := lines.readline()) and first.isspace():
+                blank += 1
+        except _TooLong:
+            raise _too_long(path, blank + 1, "a line", "line", limits) from None
+        except UnicodeDecodeError:
+            raise _not_text(path) from None
+        if not first:
+            return
+        delimiter = ";" if ";" in first and "," not in first else ","
+        # The blank lines are given again as empty ones, so that line numbers count them.
+        head = itertools.chain(itertools.repeat("\n", blank), (first,), lines)
+        reader = csv.reader(head, delimiter=delimiter, strict=True)
+        try:
+            yield from _split(path, reader, lines)
+        except csv.Error as error:
+            raise _unreadable(path, _csv_fault(error), reader.line_num) from None
         except UnicodeDecodeError:
             raise _not_text(path) from None
 
 
-def _split(path: Path, reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
-    header = next(reader, None)
-    while header is not None and not any(column.strip() for column in header):
+def _csv_fault(error: csv.Error) -> str:
+    if str(error).startswith("field larger than field limit"):
+        return f"a cell is longer than {csv.field_size_limit():,} characters (csv.field_size_limit)"
+    return f"not valid CSV ({error})"
+
+
+def _split(path: Path, reader: _csv.Reader, lines: _Lines) -> Iterator[tuple[int, list[str]]]:
+    last = 0  # the line the last row ended on
+    try:
         header = next(reader, None)
-    if header is None:
-        return
-    width = len(header)
-    yield reader.line_num, [column.strip() for column in header]
-    last = reader.line_num
-    for cells in reader:
-        start, last = last + 1, reader.line_num
-        yield start, (cells if len(cells) == width else _fit(path, cells, width, start))
+        while header is not None and not any(column.strip() for column in header):
+            last, lines.row = reader.line_num, 0
+            header = next(reader, None)
+        if header is None:
+            return
+        width = len(header)
+        yield reader.line_num, [column.strip() for column in header]
+        last, lines.row = reader.line_num, 0
+        for cells in reader:
+            start, last = last + 1, reader.line_num
+            lines.row = 0
+            yield start, (cells if len(cells) == width else _fit(path, cells, width, start))
+    except _TooLong as error:
+        if error.args[0] == "line":  # the line being read: one past those read
+            raise _too_long(path, reader.line_num + 1, "a line", "line", lines.limits) from None
+        raise _too_long(path, last + 1, "a row", "record", lines.limits) from None
 
 
 def header_plan(path: Path, header: list[str]) -> Build:
@@ -406,14 +491,19 @@ def header_plan(path: Path, header: list[str]) -> Build:
         raise _unreadable(path, str(error)) from None
 
 
-def read_csv(path: Path) -> Iterator[RawRecord]:
+def read_csv(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[RawRecord]:
     """
     Yield each non-empty row of a CSV file as a record.
 
+    Args:
+        path: the file.
+        limits: how long a line and a row may be (default: 1 MiB each).
+
     Raises:
-        UnreadableFile: the file is missing, not UTF-8, not CSV, or its header is wrong.
+        UnreadableFile: the file is missing, not UTF-8, not CSV, its header is wrong, or a
+            line or a row is longer than ``limits`` allow.
     """
-    rows = split_csv(path)
+    rows = split_csv(path, limits=limits)
     header = next(rows, None)
     if header is None:
         return

@@ -76,6 +76,12 @@ Decisions:
   and directly in ``Accounts``), a root other than ``eExact``, no ``Accounts`` at all, a DOCTYPE
   (refused, so no entity is ever expanded), bytes not in the declared encoding, and XML that is
   not well-formed or ends early. Accounts before the fault have then already been yielded.
+- **Limits.** An ``Account`` element may take up ``limits.record`` bytes of the file
+  (`accountcore._readers.ReadLimits`; 1 MiB by default, some hundred times a rich account),
+  counted from the ``<`` of its start tag to the ``<`` of its end tag; so may any one tag or
+  comment, anywhere. Past that the file is unreadable, as soon as the parser gets there: an
+  account is measured after each chunk of the file, so memory stays within the limit and a
+  chunk. Lines are not limited: an export may well be one line.
 """
 
 from __future__ import annotations
@@ -88,7 +94,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from ._readers import RawRecord, UnreadableFile, _no_records
+from ._readers import DEFAULT_LIMITS, RawRecord, ReadLimits, UnreadableFile, _beyond, _no_records
 
 __all__ = ["UNKNOWN_SINCE", "read_exact_xml"]
 
@@ -168,7 +174,8 @@ class _Malformed(Exception):  # noqa: N818 -- private; always re-raised as Unrea
 class _AccountStream:
     """Expat handlers that collect each top-level ``Account`` as a small element tree."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: ReadLimits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
         self.parser = parser = expat.ParserCreate()
         parser.buffer_text = True
         parser.StartDoctypeDeclHandler = self._doctype
@@ -177,12 +184,14 @@ class _AccountStream:
         self.depth = 0  # of open elements outside an account
         self.in_accounts = self.had_accounts = False
         self.count = self.line = 0
+        self.start = 0  # the byte the open account starts on
         self.builder = TreeBuilder()
         self.holder = self.builder.start("Accounts", {})  # accounts read and not yet taken
         self.places: list[str] = []  # one per account in the holder
         self.allowed: list[frozenset[str] | None] = []  # one per open element of an account
         # These run for every element; inside an account they stick to local names.
         allowed, children = self.allowed, _CHILDREN.get
+        limits = self.limits
         start, end = self.builder.start, self.builder.end
 
         def on_start(name: str, attrs: dict[str, str]) -> None:
@@ -206,6 +215,9 @@ class _AccountStream:
             if not allowed:  # the account is complete
                 parser.CharacterDataHandler = None
                 self.depth -= 1
+                if parser.CurrentByteIndex - self.start > limits.record:
+                    del self.places[-1], self.holder[-1]  # no record: `take` leaves it out
+                    raise _Malformed(self._too_long())
             return None
 
         parser.StartElementHandler, parser.EndElementHandler = on_start, on_end
@@ -221,6 +233,7 @@ class _AccountStream:
                 raise _Malformed(self._where(f"unknown element <{name}> in Accounts"))
             self.count += 1
             self.line = self.parser.CurrentLineNumber
+            self.start = self.parser.CurrentByteIndex
             self.places.append(f"Account {self.count} (line {self.line})")
             self.parser.CharacterDataHandler = self.builder.data
             self.allowed.append(_CHILDREN["Account"])
@@ -237,6 +250,23 @@ class _AccountStream:
         taken = list(zip(self.places[:done], self.holder[:done], strict=True))
         del self.places[:done], self.holder[:done]
         return taken
+
+    def too_long(self, end: int) -> str | None:
+        """
+        Tell why the file is unreadable if the open account, or the tag or comment the parser
+        has begun, is already longer than the limit; ``end`` is the bytes read so far.
+        """
+        done = self.parser.CurrentByteIndex  # the bytes parsed; the rest begin one token
+        if self.allowed and done - self.start > self.limits.record:
+            return self._too_long()
+        if end - done > self.limits.record:
+            what = "an XML tag or comment"
+            return self._where(_beyond(what, "record", self.limits, "bytes"))
+        return None
+
+    def _too_long(self) -> str:
+        what = f"Account {self.count}"
+        return f"line {self.line}: {_beyond(what, 'record', self.limits, 'bytes')}"
 
     def _where(self, reason: str) -> str:
         return f"line {self.parser.CurrentLineNumber}: {reason}"
@@ -281,22 +311,27 @@ def _open(path: Path) -> BinaryIO:
         raise UnreadableFile(f"{path}: {error.strerror or error}") from None
 
 
-def read_exact_xml(path: Path, *, since: date = UNKNOWN_SINCE) -> Iterator[RawRecord]:
+def read_exact_xml(
+    path: Path, *, since: date = UNKNOWN_SINCE, limits: ReadLimits = DEFAULT_LIMITS
+) -> Iterator[RawRecord]:
     """
     Yield one record per ``Account`` of an eExact XML export, streaming the file.
 
     Args:
         path: the export.
         since: the date to give ``type_since`` and ``status_since``, which the export lacks.
+        limits: its ``record`` is the bytes an ``Account`` element (or any tag or comment)
+            may take up (default: 1 MiB); its ``line`` does not apply.
 
     Returns:
         Records placed as ``"Account 7 (line 40)"``, each a dict for `accountcore.from_dict`.
 
     Raises:
         UnreadableFile: the file is missing, empty, not well-formed XML, not an eExact export,
-            or breaks its schema; one line says why (raised when the reading gets there).
+            or breaks its schema, or an account is longer than ``limits`` allow; one line says
+            why (raised when the reading gets there).
     """
-    stream = _AccountStream()
+    stream = _AccountStream(limits)
     when = since.isoformat()
     offset = 0
     with _open(path) as file:
@@ -307,12 +342,16 @@ def read_exact_xml(path: Path, *, since: date = UNKNOWN_SINCE) -> Iterator[RawRe
             try:
                 stream.feed(chunk, offset)
             except _Malformed as error:
+                for place, account in stream.take():  # those complete before the fault
+                    yield RawRecord(place, _record(account, when))
                 raise UnreadableFile(f"{path}: {error}") from None
             for place, account in stream.take():
                 yield RawRecord(place, _record(account, when))
             if not chunk:
                 break
             offset += len(chunk)
+            if reason := stream.too_long(offset):
+                raise UnreadableFile(f"{path}: {reason}")
     if not stream.had_accounts:
         raise UnreadableFile(f"{path}: an eExact file without <Accounts>")
 

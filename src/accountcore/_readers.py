@@ -12,11 +12,27 @@ file that yields no record at all is unreadable ("the file holds no records").
 - XML (``.xml``): Exact Globe/Synergy account exports, read by `accountcore._exact_xml`.
 - CSV (``.csv``): one record per row, columns named by record paths; the rules are in
   `accountcore._csv_reader`.
+
+Limits (`ReadLimits`; the command line's ``--max-line-length`` and ``--max-record-length``).
+A line and a record may each be 1 MiB long by default (`DEFAULT_LIMITS`: 1,048,576), some 600
+times the longest record of the bundled sample (1,668 characters). Reading refuses a file that
+goes past either, as soon as it does and without holding the over-long text: a line is read
+with ``readline(limit + 2)``, a JSON record is measured as its window grows. Without a cap, a
+file of one endless line (``/dev/zero``) would be read until memory ran out.
+
+- JSON Lines: each line, its line end not counted; a line is also a record, so the lower
+  of the two limits applies.
+- CSV: each line, and each row (a quoted cell may span lines): `accountcore._csv_reader`.
+- JSON: each element of the array, from its first character to its last. Lines are not
+  limited: ``json.dump`` writes a whole array on one line.
+- XML: each ``Account`` element, in bytes: `accountcore._exact_xml`.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import functools
 import itertools
 import json
 import re
@@ -28,7 +44,15 @@ import attrs
 
 from .errors import Problem
 
-__all__ = ["FORMATS", "RawRecord", "UnreadableFile", "detect_format", "read_records"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "RawRecord",
+    "ReadLimits",
+    "UnreadableFile",
+    "detect_format",
+    "read_records",
+]
 
 #: The formats `read_records` reads.
 FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "xml")
@@ -53,6 +77,51 @@ def _unreadable(path: Path, reason: str, line: int | None = None) -> UnreadableF
 
 def _no_records(path: Path) -> UnreadableFile:
     return _unreadable(path, "the file holds no records")
+
+
+_MIB = 1 << 20
+#: The command-line option that raises each limit, for the refusal's message.
+_OPTIONS = {"line": "--max-line-length", "record": "--max-record-length"}
+
+
+def _positive(_: object, field: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or value < 1:
+        raise ValueError(f"the {field.name} limit must be a whole number above 0, not {value!r}")
+
+
+@attrs.frozen
+class ReadLimits:
+    """
+    How long a line and a record of a file may be; reading refuses a file that goes past.
+
+    Args:
+        line: characters in one line of a CSV or JSON Lines file, its line end not counted.
+        record: characters in one record (a JSON Lines line, a CSV row, an element of a JSON
+            array), or bytes in one Exact XML ``Account`` element.
+
+    Raises:
+        ValueError: a limit is not a whole number above 0.
+    """
+
+    line: int = attrs.field(default=_MIB, validator=_positive)
+    record: int = attrs.field(default=_MIB, validator=_positive)
+
+
+#: The limits a reader applies unless told otherwise: 1 MiB (1,048,576) per line and per record.
+DEFAULT_LIMITS = ReadLimits()
+
+
+def _too_long(
+    path: Path, line: int, what: str, limit: str, limits: ReadLimits, *, unit: str = "characters"
+) -> UnreadableFile:
+    """Refuse ``what`` (``a line``, ``record 3``) for going past ``limit`` (line or record)."""
+    return _unreadable(path, _beyond(what, limit, limits, unit), line)
+
+
+def _beyond(what: str, limit: str, limits: ReadLimits, unit: str = "characters") -> str:
+    """Say that ``what`` is longer than ``limits`` allow, and which option raises the limit."""
+    value: int = getattr(limits, limit)
+    return f"{what} is longer than {value:,} {unit} (the limit; raise it with {_OPTIONS[limit]})"
 
 
 @attrs.frozen
@@ -103,14 +172,23 @@ def _open(path: Path, newline: str | None = None) -> IO[str]:
 
 
 def _not_text(path: Path) -> UnreadableFile:
-    """Find the first line that is not UTF-8 (a newline byte never sits inside a character)."""
+    """Find the line of the first byte that is not UTF-8, a chunk at a time (never a line)."""
+    if not path.is_file():  # a pipe or a device: read again, it would give other bytes
+        return _unreadable(path, "not UTF-8 text")
+    decoder, lines = codecs.getincrementaldecoder("utf-8")(), 1
     try:
         with open(path, "rb") as file:
-            for number, line in enumerate(file, start=1):
+            while chunk := file.read(_CHUNK):
                 try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    return _unreadable(path, "not UTF-8 text", number)
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:  # .object: the chunk after held-back bytes
+                    return _unreadable(
+                        path, "not UTF-8 text", lines + error.object.count(b"\n", 0, error.start)
+                    )
+                lines += chunk.count(b"\n")
+            decoder.decode(b"", True)
+    except UnicodeDecodeError:  # the file ends inside a character
+        return _unreadable(path, "not UTF-8 text", lines)
     except OSError:
         pass
     return _unreadable(path, "not UTF-8 text")
@@ -161,29 +239,33 @@ def detect_format(path: Path) -> str:
     return _EXTENSIONS.get(path.suffix.lower()) or sniff_format(path)
 
 
-def read_records(path: Path, *, format: str | None = None) -> Iterator[RawRecord]:
+def read_records(
+    path: Path, *, format: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> Iterator[RawRecord]:
     """
     Yield each record of a file, streaming, in the order of the file.
 
     Args:
         path: the file.
         format: one of `FORMATS`; ``None`` detects it with `detect_format`.
+        limits: how long a line and a record may be (default: 1 MiB each).
 
     Raises:
-        UnreadableFile: the file cannot be read; one line says why.
+        UnreadableFile: the file cannot be read, or a line or a record is longer than
+            ``limits`` allow; one line says why.
         ValueError: ``format`` is not one of `FORMATS`.
     """
     kind = detect_format(path) if format is None else format
     if kind == "xml":
         from ._exact_xml import read_exact_xml
 
-        records = read_exact_xml(path)
+        records = read_exact_xml(path, limits=limits)
     elif kind == "csv":
         from ._csv_reader import read_csv
 
-        records = read_csv(path)
+        records = read_csv(path, limits=limits)
     elif kind in _READERS:
-        records = _READERS[kind](path)
+        records = _READERS[kind](path, limits)
     else:
         raise ValueError(f"unknown format {kind!r}; expected one of {', '.join(FORMATS)}")
     try:  # an escaped decoding error has its line found here, once, for every format
@@ -207,10 +289,30 @@ def _json_error(error: ValueError | RecursionError) -> str:
     return "a number has too many digits"
 
 
-def _read_jsonl(path: Path) -> Iterator[RawRecord]:
+def _capped_lines(file: IO[str], limit: int) -> Iterator[str]:
+    """
+    Return an iterator over a text file's lines, each cut after ``limit + 2`` characters.
+
+    A line longer than that comes in pieces; `_is_too_long` tells the first piece. The cap
+    keeps reading from holding a line far longer than the limit (a file of one endless line).
+    """
+    return iter(functools.partial(file.readline, limit + 2), "")
+
+
+def _is_too_long(line: str, limit: int) -> bool:
+    """Tell whether a line from `_capped_lines` is longer than ``limit``, its line end aside."""
+    return len(line) > limit and len(line.rstrip("\r\n")) > limit
+
+
+def _read_jsonl(path: Path, limits: ReadLimits) -> Iterator[RawRecord]:
     loads = json.loads
+    # Each line is a record: the lower limit applies, and its option is the one to name.
+    kind = "line" if limits.line <= limits.record else "record"
+    limit = min(limits.line, limits.record)
     with _open(path) as file:
-        for number, line in enumerate(file, start=1):
+        for number, line in enumerate(_capped_lines(file, limit), start=1):
+            if len(line) > limit and _is_too_long(line, limit):
+                raise _too_long(path, number, f"a {kind}", kind, limits)
             if line.isspace():
                 continue
             try:
@@ -230,12 +332,12 @@ _NEAR_END = 16  # a value cut by the chunk's end fails within this many characte
 class _Window:
     """The unread part of a JSON file, refilled one chunk at a time."""
 
-    def __init__(self, path: Path, file: IO[str]) -> None:
-        self.path, self.file = path, file
+    def __init__(self, path: Path, file: IO[str], limits: ReadLimits) -> None:
+        self.path, self.file, self.limits, self.limit = path, file, limits, limits.record
         self.text, self.pos, self.eof, self.lines = "", 0, False, 0
 
-    def more(self) -> None:
-        chunk = self.file.read(_CHUNK)
+    def more(self, size: int = _CHUNK) -> None:
+        chunk = self.file.read(size)
         self.lines += self.text.count("\n", 0, self.pos)
         self.text, self.pos, self.eof = self.text[self.pos :] + chunk, 0, not chunk
 
@@ -262,11 +364,23 @@ class _Window:
                 reason = f"not valid JSON ({_json_error(error)} in record {number})"
                 raise self.fail(reason) from None
             else:
+                if end - self.pos > self.limit:
+                    raise self.too_long(number)
                 # A number at the window's end may go on in the next chunk ("-1." of "-1.5").
                 if self.eof or _NUMBER_TAIL.match(self.text, end).end() < len(self.text):  # type: ignore[union-attr]
                     self.pos = end
                     return value
-            self.more()
+            # The record runs on past the window's end: refuse it once it is too long, before
+            # reading on. Else read as much again as it holds so far (up to the limit), so
+            # that a long record is decoded a few times, not once per chunk.
+            held = len(self.text) - self.pos
+            if held > self.limit:
+                raise self.too_long(number)
+            self.more(min(max(_CHUNK, held), self.limit + 1 - held))
+
+    def too_long(self, number: int) -> UnreadableFile:
+        line = self.line(self.pos)
+        return _too_long(self.path, line, f"record {number}", "record", self.limits)
 
     def broken(self, error: json.JSONDecodeError, number: int) -> UnreadableFile:
         if self.eof and _maybe_cut(error, len(self.text.rstrip()), 0):
@@ -283,9 +397,9 @@ def _maybe_cut(error: json.JSONDecodeError, end: int, slack: int = _NEAR_END) ->
     return error.msg.startswith("Unterminated string") or error.pos >= end - slack
 
 
-def _read_json(path: Path) -> Iterator[RawRecord]:
+def _read_json(path: Path, limits: ReadLimits) -> Iterator[RawRecord]:
     with _open(path) as file:
-        window = _Window(path, file)
+        window = _Window(path, file, limits)
         first = window.peek()
         if not first:
             return
@@ -315,7 +429,7 @@ def _elements(window: _Window) -> Iterator[RawRecord]:
     raise _unreadable(window.path, "not valid JSON: the file ends before the closing ']'")
 
 
-_READERS: dict[str, Callable[[Path], Iterator[RawRecord]]] = {
+_READERS: dict[str, Callable[[Path, ReadLimits], Iterator[RawRecord]]] = {
     "json": _read_json,
     "jsonl": _read_jsonl,
 }

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import attrs
 
-from ._readers import RawRecord, UnreadableFile, detect_format, read_records, sniff_format
+from ._readers import (
+    DEFAULT_LIMITS,
+    RawRecord,
+    ReadLimits,
+    UnreadableFile,
+    detect_format,
+    read_records,
+    sniff_format,
+)
 from .entities import Account
 from .errors import ValidationError
 from .serialization import from_dict
@@ -56,12 +64,13 @@ def _read(raw: RawRecord) -> Read:
     return Read(place, None, ValidationError(problems))
 
 
-def read_accounts(path: Path) -> Iterator[Read]:
+def read_accounts(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Read]:
     """
     Yield each record of a file (CSV, JSON, JSON Lines or XML), read into an account or not.
 
     Raises:
-        UnreadableFile: the file is missing, not UTF-8, or malformed; one line says why.
+        UnreadableFile: the file is missing, not UTF-8, or malformed, or a line or a record
+            is longer than ``limits`` allow; one line says why.
     """
-    for raw in read_records(path, format=_format(path)):
+    for raw in read_records(path, format=_format(path), limits=limits):
         yield _read(raw)
