@@ -421,3 +421,27 @@ class TestDocs:
 def _dotted(path: tuple[str | int, ...]) -> str:
     """``("free_fields", 0, "name")`` as the docs write it: ``free_fields[].name``."""
     return ".".join(str(step) for step in path).replace(".0.", "[].")
+
+
+class TestFailedPartsReadOnce:
+    def test_every_problem_is_still_reported_at_its_path(self) -> None:
+        """A faulty bank account, a faulty email and an unknown key are each reported once."""
+        data = record(extra=1)
+        data["summary"]["email"] = "not an email"  # type: ignore[index]
+        data["financial"]["bank_accounts"][0]["iban"] = "NL91ABNA0417164301"  # type: ignore[index]
+        assert sorted(problems_of(data)) == sorted(
+            [
+                ("$", "unknown_field"),
+                ("$.summary.email", "invalid_email"),
+                ("$.financial.bank_accounts[0].iban", "invalid_checksum"),
+            ]
+        )
+
+    def test_one_object_under_two_keys_is_judged_at_both(self) -> None:
+        """The same dict as two sections of one object is read for each, with its problems."""
+        shared = {"country_name": 5}
+        data = record(general=shared, contact=shared)
+        assert sorted(problems_of(data)) == [
+            ("$.contact", "unknown_field"),
+            ("$.general.country_name", "invalid_type"),
+        ]

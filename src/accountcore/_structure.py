@@ -238,6 +238,7 @@ MAX_FAILED_ITEMS = 20
 def _tuple_of(inner: Hook) -> Hook:
     def hook(value: object, type_: object) -> tuple[object, ...]:
         if type(value) is not list and type(value) is not tuple:
+            _refused_again(value)
             _fail_type(value, "an array")
         items: list[object] = []
         problems: list[Problem] = []
@@ -252,7 +253,7 @@ def _tuple_of(inner: Hook) -> Hook:
                     problems.append(_unchecked_items(i + 1, len(value)))
                     break
         if problems:
-            raise ValidationError(problems)
+            _refuse(value, problems)
         return tuple(items)
 
     return hook
@@ -301,7 +302,7 @@ def _counted(inner: Hook, rule: Rule[object]) -> Hook:
 
     def hook(value: object, type_: object) -> object:
         if type(value) in (list, tuple) and (failure := rule(value)) is not None:
-            _fail(*failure)
+            _refuse(value, [Problem((), *failure)])
         return inner(value, type_)
 
     return hook
@@ -408,26 +409,70 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
 
     def hook(value: object, type_: object) -> object:
         if not isinstance(value, dict):
+            _refused_again(value)
             _fail_type(value, "an object")
+        raw = value  # what the parent holds, for `_marked`
         if prepare is not None:
             value = prepare(value)
         try:
             if not known.issuperset(value):
                 raise KeyError  # an unknown key: the detailed read names it
             result = fast(value, type_)
-        except Exception:  # any failure is re-read in detail below
+        except Exception as error:  # any failure is re-read in detail below
             extra = unknown_keys(value, known)
             try:
-                result = detailed(value, type_)
+                result = detailed(_marked(value, error), type_)
             except ClassValidationError as exc:
-                raise ValidationError(_walk(exc) + extra) from None
+                _refuse(raw, _walk(exc) + extra)
             if extra:
-                raise ValidationError(extra) from None
+                _refuse(raw, extra)
         if class_rule is not None and (problems := list(class_rule(result))):
-            raise ValidationError(problems)
+            _refuse(raw, problems)
         return result
 
     return hook
+
+
+# --- reading a failed part once ---------------------------------------------------------------
+# Valid records take cattrs' fast functions; a failure is read again in detail, level by level.
+# Read naively, a faulty bank account would be read 2**depth times (the fast and the detailed
+# pass of the account, then of the financial section, then its own). Instead each class or
+# list hook's error records the raw value it is about, and the detailed pass of its parent
+# meets that value replaced by a marker whose hook re-raises the error at once. The
+# benchmark "refuse a hostile record of <= 1 MB" (benchmarks/limits.py) measures this.
+
+_SOURCE = "_accountcore_source"  # an attribute of the error: the raw value it is about
+
+
+class _Refused:
+    """A raw value whose hook already failed in this read; its hook raises the error again."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+
+def _refuse(value: object, problems: list[Problem]) -> NoReturn:
+    error = ValidationError(problems)
+    setattr(error, _SOURCE, value)
+    raise error from None
+
+
+def _refused_again(value: object) -> None:
+    if type(value) is _Refused:
+        raise value.error
+
+
+def _marked(value: dict[Any, object], error: BaseException) -> dict[Any, object]:
+    """``value`` with the one part that raised ``error`` replaced by a `_Refused` marker."""
+    source = getattr(error, _SOURCE, None)
+    if source is None:
+        return value
+    keys = [key for key, part in value.items() if part is source]
+    if len(keys) != 1:  # the same object under two keys: read both again
+        return value
+    return {**value, keys[0]: _Refused(error)}  # type: ignore[arg-type]
 
 
 def _contact_defaults(value: dict[str, object]) -> dict[str, object]:
