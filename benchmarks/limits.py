@@ -154,6 +154,7 @@ _BASE: dict[str, Any] = {
     "summary": {"address": {"line1": "Damrak 1", "city": "Amsterdam", "country": "NL"}},
 }  # fmt: skip
 _IBAN = "NL91ABNA0417164300"
+_VALID_BANK = {"iban": _IBAN, "bic": "ABNANL2A", "number": "417164300"}
 
 
 def _with(path: tuple[str | int, ...], value: object) -> dict[str, Any]:
@@ -205,9 +206,9 @@ def hostile_records() -> dict[str, dict[str, Any]]:
         ),
         "100 valid bank accounts, the last faulty": _with(
             ("financial", "bank_accounts"),
-            [{"iban": _IBAN, "bic": "ABNANL2A", "number": "417164300", "main": i == 0}
-             for i in range(99)] + [{"iban": "NL91ABNA0417164301"}],
-        ),  # fmt: skip
+            [_VALID_BANK | {"main": i == 0} for i in range(99)]
+            + [{"iban": "NL91ABNA0417164301"}],
+        ),
     }
 
 
