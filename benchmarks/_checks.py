@@ -1,7 +1,7 @@
 """
 The card's checks for the peer schemas, built on the very functions accountcore uses.
 
-Field rules are `accountcore._rules` functions; identifiers are checked by
+Field rules are the field checks of `accountcore.entities._formats`; identifiers are checked by
 `accountcore.identifiers` ``X.parse`` (schwifty and python-stdnum underneath); the rules that
 relate fields are written out here against the same helpers (`IBAN.corresponds_to`,
 `BIC.belongs_to`, pycountry subdivisions). A failed check raises `ValueError`, which both
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from accountcore import _rules
+from accountcore.entities import _formats as _rules
 from accountcore.identifiers import (
     BIC,
     DUNS,

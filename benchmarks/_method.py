@@ -46,7 +46,7 @@ because JSON carries them as text and arrays, which msgspec's `convert` reads by
 
 Both peers call the very functions accountcore uses (`benchmarks/_checks.py`):
 
-- field rules: `accountcore._rules.non_blank`, `country` (after `str.upper`; code after
+- field rules: `accountcore.entities._formats.non_blank`, `country` (after `str.upper`; code after
   `str.strip`), `email` (email-validator), `url`, `phone`, `picture`; pydantic as
   `AfterValidator`s, msgspec in `__post_init__`;
 - ranges as the libraries' own constraints (`Field(ge=, le=)`, `msgspec.Meta(ge=, le=)`);

@@ -21,7 +21,7 @@ second in one process, the speed-up of ``--jobs 2``, and whether memory stays fl
   straight from this (large) process would report this process's size.
 
 Data. The run's records (`benchmarks._data.make_records`, every one valid) flattened to CSV
-columns the way `accountcore._readers` reads them: a column per dotted record path, list
+columns the way `accountcore.exchange` reads them: a column per dotted record path, list
 items by index (``financial.bank_accounts.0.iban``), empty cells for missing values,
 ``true``/``false`` for booleans. The file repeats the records until it has the rows asked
 for; it is written once per size into a temporary directory, outside the timed region. The
@@ -52,7 +52,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from accountcore._csv_reader import cells_of
+from accountcore.exchange._csv import cells_of
 
 from ._registry import Context, Row, register
 
@@ -70,7 +70,7 @@ ROUNDS = 5
 #: Times `main` in a fresh interpreter, so this process's own heap does not slow the check.
 _TIME = """
 import io, json, sys, time
-from accountcore._cli import main
+from accountcore.cli import main
 out = io.StringIO()
 start = time.perf_counter()
 main(sys.argv[1:], stdout=out)

@@ -1,5 +1,5 @@
 """
-Reading limits (`accountcore._readers.ReadLimits`): ``check`` of a file that never ends stops
+Reading limits (`accountcore.exchange.ReadLimits`): ``check`` of a file that never ends stops
 at once, in little memory, instead of reading until memory runs out.
 
 - ``limits``: ``python -m accountcore check --input-format FORMAT FILE`` on files without an
@@ -41,7 +41,7 @@ import sys
 import time
 from typing import Any
 
-from accountcore._csv_reader import REQUIRED_COLUMNS
+from accountcore.exchange._csv import REQUIRED_COLUMNS
 
 from ._registry import Context, Row, register
 

@@ -23,8 +23,8 @@ from msgspec.structs import force_setattr
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 import accountcore
-from accountcore import _rules
 from accountcore.entities import AccountStatus, AccountType, FreeFieldKind, GroupInvoice
+from accountcore.entities import _formats as _rules
 
 from . import _checks
 

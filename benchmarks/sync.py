@@ -95,15 +95,13 @@ from accountcore.sync import (
     LimitScope,
     Link,
     OutcomeStatus,
-    Plan,
     PushOperation,
     PushOutcome,
     Schedule,
     SyncDriver,
     TenantState,
-    plan,
-    settle,
 )
+from accountcore.sync.engine import Plan, plan, settle
 from accountcore.sync.memory import InMemoryAccountingSystem, InMemoryOutbox
 
 from ._registry import Context, Row, register

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 import pytest
 from _samples import record
 
-from accountcore._check import CHUNK, Chunk, FileTally, Source, _chunks, _data, _judged, judge
-from accountcore._cli import main
-from accountcore._csv_reader import cells_of
-from accountcore._summary import progress
+from accountcore.cli import main
+from accountcore.cli._check import CHUNK, Chunk, FileTally, Source, _chunks, _data, _judged, judge
+from accountcore.cli._summary import progress
+from accountcore.exchange._csv import cells_of
 
 TYPES = (
     "associate",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from _samples import record
 
-from accountcore._cli import main
+from accountcore.cli import main
 
 
 def records() -> list[dict[str, object]]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from accountcore import Account, AccountStatus, AccountType, _exact_xml, from_dict
-from accountcore._exact_xml import _CHILDREN, _FIELDS, UNKNOWN_SINCE, read_exact_xml
-from accountcore._readers import RawRecord, ReadLimits, UnreadableFile
+from accountcore import Account, AccountStatus, AccountType, from_dict
 from accountcore.errors import ValidationError
+from accountcore.exchange import RawRecord, ReadLimits, UnreadableFile, _exact_xml
+from accountcore.exchange._exact_xml import _CHILDREN, _FIELDS, UNKNOWN_SINCE, read_exact_xml
 
 DATA = Path(__file__).parent / "data" / "exact"
 XSD = Path(__file__).resolve().parents[2] / "shared" / "reference" / "eExact-Schema.xsd"

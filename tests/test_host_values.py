@@ -37,8 +37,8 @@ from accountcore.sync import (
     Posting,
     RateLimit,
     SyncPolicy,
-    backoff,
 )
+from accountcore.sync.engine import backoff
 
 T, S = AccountType, AccountStatus
 MINUTE = timedelta(minutes=1)

@@ -222,7 +222,7 @@ class TestSchwiftyAgreement:
     @pytest.mark.parametrize("iban", _REAL_IBANS)
     def test_a_valid_iban_takes_the_quick_check(self, iban: str) -> None:
         """A valid IBAN is accepted without building schwifty's object (the quick path)."""
-        from accountcore.identifiers import _iban_passes
+        from accountcore.identifiers._bank import _iban_passes
 
         assert _iban_passes(iban)
         assert not _iban_passes(iban[:-1])

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-import types
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -18,20 +16,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accountcore import Account, FreeField, from_dict, to_dict
-from accountcore import _csv_reader as csv_reader
-from accountcore import _readers as readers
 from accountcore import testing as at
-from accountcore._csv_reader import REQUIRED_COLUMNS, cells_of, split_csv
-from accountcore._readers import (
+from accountcore.errors import Problem
+from accountcore.exchange import (
     DEFAULT_LIMITS,
     RawRecord,
     ReadLimits,
     UnreadableFile,
     detect_format,
+    read_accounts,
     read_records,
 )
-from accountcore._records import read_accounts
-from accountcore.errors import Problem
+from accountcore.exchange import _csv as csv_reader
+from accountcore.exchange import _files as files
+from accountcore.exchange import _json as readers
+from accountcore.exchange._csv import REQUIRED_COLUMNS, cells_of, split_csv
 
 NOT_AN_OBJECT = (Problem((), "invalid_type", "A record is a JSON object."),)
 
@@ -464,7 +463,7 @@ class TestXML:
     def test_delegates_to_the_exact_reader(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """XML is read by accountcore._exact_xml.read_exact_xml, record by record, with the
+        """XML is read by accountcore.exchange's Exact XML reader, record by record, with the
         limits given."""
         seen: list[tuple[Path, ReadLimits]] = []
 
@@ -472,9 +471,7 @@ class TestXML:
             seen.append((path, limits))
             yield RawRecord("Account 1 (line 2)", {"code": "1"})
 
-        fake = types.ModuleType("accountcore._exact_xml")
-        fake.read_exact_xml = read_exact_xml  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "accountcore._exact_xml", fake)
+        monkeypatch.setitem(files._READERS, "xml", read_exact_xml)
         path, limits = tmp_path / "export.xml", ReadLimits(line=5, record=7)
         raws = list(read_records(path, limits=limits))
         assert raws == [RawRecord("Account 1 (line 2)", {"code": "1"})]

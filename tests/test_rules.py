@@ -8,8 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accountcore import _rules
-from accountcore._countries import ALPHA2
+from accountcore.entities import _formats as _rules
+from accountcore.identifiers import COUNTRY_CODES as ALPHA2
 
 
 class TestEmail:

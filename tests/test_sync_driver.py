@@ -37,10 +37,10 @@ from accountcore.sync import (
     PushOutcome,
     RateLimit,
     RemoteAccount,
-    Resolution,
     Schedule,
     SyncDriver,
 )
+from accountcore.sync.engine import Resolution
 from accountcore.sync.memory import InMemoryAccountingSystem, InMemoryOutbox
 
 SCHEDULE = Schedule.every(timedelta(minutes=15), anchor=T0)

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from accountcore.errors import ValidationError
 from accountcore.sync import (
-    Batch,
     Capabilities,
     ChangeKind,
     ConflictRule,
@@ -26,17 +25,21 @@ from accountcore.sync import (
     LimitScope,
     Link,
     Lookup,
-    Plan,
     Posting,
     PushItem,
     PushOperation,
     PushOutcome,
     RateLimit,
     RemoteAccount,
-    Resolution,
     Schedule,
     SyncPolicy,
     TenantState,
+)
+from accountcore.sync._policy import budget_frees_at, calls_available, charge
+from accountcore.sync.engine import (
+    Batch,
+    Plan,
+    Resolution,
     absorb,
     backoff,
     begin,
@@ -45,7 +48,6 @@ from accountcore.sync import (
     resolve_conflict,
     settle,
 )
-from accountcore.sync._policy import budget_frees_at, calls_available, charge
 
 EVERY_10 = Schedule.every(timedelta(minutes=10), anchor=datetime(2026, 1, 1, tzinfo=timezone.utc))
 CAPS = Capabilities(max_batch=2)

@@ -36,12 +36,12 @@ from accountcore.sync import (
     RateLimit,
     Record,
     RemoteAccount,
-    Resolution,
     Schedule,
     SyncDriver,
     SyncPolicy,
     TenantState,
 )
+from accountcore.sync.engine import Resolution
 from accountcore.sync.faults import FaultInjectingAccountingSystem, FaultProfile
 from accountcore.sync.memory import InMemoryAccountingSystem, InMemoryOutbox
 

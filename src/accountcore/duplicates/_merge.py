@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._refusal import Refusal
-from ..entities import Account, Address, Contact, FreeField
+from ..entities import Account, Address, Contact, FreeField, account_problems
 from ..errors import Problem
 from ..identifiers import Identifier, mask
 from ..rights import Decision, Merge, Policy, Principal, RunDeduplication
-from ..validation import account_problems
+from ..workflows import Refusal
 
 if TYPE_CHECKING:
     from ._find import DuplicateReport

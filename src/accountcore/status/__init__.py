@@ -32,6 +32,7 @@ from ._types import (
     TypeChanged,
     TypeChangeRules,
     change_type,
+    contract_problems,
     holdable_statuses,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "can_transact",
     "can_transition",
     "change_type",
+    "contract_problems",
     "holdable_statuses",
     "replay",
     "to_dot",

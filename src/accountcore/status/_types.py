@@ -174,7 +174,20 @@ def holdable_statuses(
 def contract_problems(
     account: Account, new_type: AccountType, contracts: ContractLookup | None, required: bool
 ) -> list[Problem]:
-    """Setting Mandatory: Contract: a Customer needs a contract the host's lookup shows."""
+    """
+    List the problems setting Mandatory: Contract finds with making ``account`` a ``new_type``.
+
+    A Customer needs a contract the host's lookup shows (``docs/rules.md#mandatory-contract``);
+    without the lookup, or without a contract, one problem at ``type`` says so.
+
+    Args:
+        account: the account being created or changed.
+        new_type: the type it is to have.
+        contracts: the host's contract lookup, if any.
+        required: whether the setting is on.
+
+    .. versionadded:: 0.2
+    """
     if not required or new_type is not _T.CUSTOMER:
         return []
     if contracts is None:

@@ -2,16 +2,18 @@
 Keep account customers in sync with an external accounting system, as Synkd does.
 
 Three layers: the host's `Outbox` (appended in the same transaction as the account save), a
-pure engine (coalescing, ordering, retries, rate limits, conflicts), and the
-`AccountingSystem` port an adapter implements. A driver runs the engine against the two.
+pure engine (coalescing, ordering, retries, rate limits, conflicts; its steps are in
+`accountcore.sync.engine`), and the `AccountingSystem` port an adapter implements. A driver
+runs the engine against the two. This module holds the port, its values and the drivers.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
+import warnings
+
 from ._driver import AsyncSyncDriver, SyncDriver
-from ._engine import Batch, Plan, plan
 from ._model import (
     Capabilities,
     Change,
@@ -39,7 +41,7 @@ from ._operational import (
     replay_links,
     unlink_customer,
 )
-from ._policy import ConflictRule, RandomSource, Resolution, SyncPolicy, backoff
+from ._policy import ConflictRule, RandomSource, SyncPolicy
 from ._ports import (
     AccountingSystem,
     AsyncAccountingSystem,
@@ -54,13 +56,11 @@ from ._ports import (
 )
 from ._runner import RunReport
 from ._schedule import Schedule, latest_run, next_run
-from ._settle import absorb, begin, expedite, resolve_conflict, settle
 
 __all__ = [
     "AccountingSystem",
     "AsyncAccountingSystem",
     "AsyncSyncDriver",
-    "Batch",
     "Capabilities",
     "Change",
     "ChangeKind",
@@ -78,7 +78,6 @@ __all__ = [
     "OperationalCustomer",
     "Outbox",
     "OutcomeStatus",
-    "Plan",
     "Posting",
     "PostingRoute",
     "PushItem",
@@ -88,25 +87,38 @@ __all__ = [
     "RateLimit",
     "Record",
     "RemoteAccount",
-    "Resolution",
     "RunReport",
     "Schedule",
     "Supersede",
     "SyncDriver",
     "SyncPolicy",
     "TenantState",
-    "absorb",
-    "backoff",
-    "begin",
-    "expedite",
     "latest_run",
     "link_customer",
     "linked_customers",
     "next_run",
-    "plan",
     "posting_route",
     "replay_links",
-    "resolve_conflict",
-    "settle",
     "unlink_customer",
 ]
+
+#: Names that moved to `accountcore.sync.engine` in 0.2; importing them from here still works,
+#: with a DeprecationWarning.
+_MOVED_TO_ENGINE = frozenset(
+    {"Batch", "Plan", "Resolution", "absorb", "backoff", "begin", "expedite", "plan",
+     "resolve_conflict", "settle"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED_TO_ENGINE:
+        warnings.warn(
+            f"accountcore.sync.{name} moved to accountcore.sync.engine.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # The deprecated alias reads the engine on use, so the warning fires each time.
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'accountcore.sync' has no attribute {name!r}")

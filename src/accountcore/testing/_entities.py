@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ..entities import (
+    AMOUNT_LIMIT,
     IBAN_BANK_ACCOUNT_TYPE,
+    MAX_SAFE_INTEGER,
     Account,
     AccountStatus,
     AccountType,
@@ -29,7 +31,6 @@ from ..entities import (
 )
 from ..identifiers import IBAN, ChamberOfCommerceNumber
 from ..serialization import JSONObject, JSONValue, to_dict
-from ..validation import AMOUNT_LIMIT, MAX_SAFE_INTEGER
 from ._identifiers import (
     _COUNTRIES,
     _bic_of,

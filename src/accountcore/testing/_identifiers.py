@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from .._countries import ALPHA2
 from ..identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, VATNumber
+from ..identifiers import COUNTRY_CODES as ALPHA2
 from ._text import _digits
 
 _IBAN_COUNTRIES = (

@@ -8,10 +8,10 @@ With ``jobs`` above one, ``jobs`` processes check: this one and ``jobs - 1`` wor
 `CHUNK` raw records go to the workers, which send back compact verdicts (type, status,
 problems), never accounts. This process reads, dispatches, judges the chunks the workers have
 no room for (see `_judged`), and tallies, in file order. A CSV file's chunks are its rows as
-cells: records are built where they are judged (`accountcore._csv_reader.plan`), so reading,
+cells: records are built where they are judged (`accountcore.exchange.plan`), so reading,
 the one share of the work no other process can take, stays small.
 
-Reading, and so the line and record limits (`accountcore._readers.ReadLimits`), happens in
+Reading, and so the line and record limits (`accountcore.exchange.ReadLimits`), happens in
 this process only: the workers get records or cells already read, and need no limits.
 """
 
@@ -30,8 +30,16 @@ from typing import NamedTuple
 
 import attrs
 
-from ._readers import DEFAULT_LIMITS, ReadLimits, _no_records
-from .errors import Problem, ValidationError
+from ..errors import Problem, ValidationError
+from ..exchange import (
+    DEFAULT_LIMITS,
+    ReadLimits,
+    header_plan,
+    no_records,
+    plan,
+    read_records,
+    split_csv,
+)
 
 __all__ = [
     "CHUNK",
@@ -148,7 +156,7 @@ def _rows_of(problems: Iterable[Problem]) -> tuple[ProblemRow, ...]:
 
 def _verdict(data: object, read: tuple[ProblemRow, ...] = ()) -> Verdict:
     """Validate one record with `accountcore.from_dict`; ``read``: its reading problems."""
-    from .serialization import from_dict
+    from ..serialization import from_dict  # cattrs: loaded when a record is first read
 
     try:
         account = from_dict(data)
@@ -181,7 +189,7 @@ def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict |
     Build each CSV row's record by ``header``'s plan, and judge it.
 
     Args:
-        header: the file's columns, as `accountcore._csv_reader.split_csv` gives them (a
+        header: the file's columns, as `accountcore.exchange.split_csv` gives them (a
             header it accepted).
         rows: the rows' cells.
 
@@ -189,7 +197,6 @@ def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict |
         One verdict per row, in order; ``None`` for an empty row, which is no record. A row's
         reading problems come first among its problems, and make it invalid.
     """
-    from ._csv_reader import plan
 
     build = plan(header)
     verdicts: list[Verdict | None] = []
@@ -244,7 +251,6 @@ def _chunks(source: Source, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Chu
     if source.format == "csv":
         yield from _csv_chunks(source.path, limits)
         return
-    from ._readers import read_records
 
     chunk: Chunk = []
     for raw in read_records(source.path, format=source.format, limits=limits):
@@ -258,7 +264,6 @@ def _chunks(source: Source, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Chu
 
 def _csv_chunks(path: Path, limits: ReadLimits) -> Iterator[CsvChunk]:
     """Split a CSV file into chunks of rows; the header is checked here, before any."""
-    from ._csv_reader import header_plan, split_csv
 
     rows = split_csv(path, limits=limits)
     first = next(rows, None)
@@ -383,7 +388,7 @@ def check_sources(
 
     Raises:
         UnreadableFile: a file cannot be read, or holds a line or a record longer than
-            ``limits`` allow (from `accountcore._readers`).
+            ``limits`` allow (from `accountcore.exchange`).
     """
     report = CheckReport(max_invalid=max_invalid)
     with ExitStack() as stack:
@@ -402,7 +407,7 @@ def check_sources(
                 if on_progress is not None:
                     on_progress(tally)
             if not tally.records:
-                raise _no_records(source.path)
+                raise no_records(source.path)
     return report
 
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from ..errors import ValidationError
 from ._countries import ALPHA2
-from .errors import ValidationError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from ._identifier import (
+from ._base import (
     _DIGITS,
     CheckStrength,
     Identifier,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from ..errors import Problem, ValidationError
 from ._countries import ALPHA2
-from .errors import Problem, ValidationError
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -14,20 +14,11 @@ from pathlib import Path
 
 import attrs
 
-from ._readers import (
-    DEFAULT_LIMITS,
-    RawRecord,
-    ReadLimits,
-    UnreadableFile,
-    detect_format,
-    read_records,
-    sniff_format,
-)
-from .entities import Account
-from .errors import ValidationError
-from .serialization import from_dict
-
-__all__ = ["Read", "UnreadableFile", "read_accounts"]
+from ..entities import Account
+from ..errors import ValidationError
+from ..serialization import from_dict
+from ._common import DEFAULT_LIMITS, RawRecord, ReadLimits
+from ._files import detect_format, read_records, sniff_format
 
 _JSON = ("json", "jsonl")
 _NUMBER = re.compile(r"\d+")

@@ -7,18 +7,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import ActionRefused, Problem, ValidationError
+from ..errors import ActionRefused, Problem, ValidationError
 
 if TYPE_CHECKING:
-    from .rights import Decision
-
-__all__ = ["Refusal"]
+    from ..rights import Decision
 
 
 class Refusal:
     """
-    Collects problems and rights decisions; ``unique_denials`` lists a repeated denial once
-    (a merge asks the same right for every account in it).
+    Collect every reason a user action is refused, then raise them together.
+
+    A host writing an action of its own collects each rights decision (with the path it
+    concerns) and each `ValidationError` here, and calls `raise_if_any` once: the user then
+    sees every reason at once, as in the workflows and merges.
+
+    Args:
+        unique_denials: list a repeated denial once (a merge asks the same right for every
+            account in it).
+
+    .. versionadded:: 0.2
     """
 
     def __init__(self, *, unique_denials: bool = False) -> None:
@@ -28,6 +35,7 @@ class Refusal:
         self._unique = unique_denials
 
     def decision(self, decision: Decision, path: tuple[str | int, ...]) -> None:
+        """Record a rights decision; a denial becomes a problem at ``path``."""
         if decision.allowed:
             self.allowed.append(decision)
             return
@@ -36,8 +44,12 @@ class Refusal:
         self.problems.append(Problem(path, decision.problem_code, decision.message))
 
     def error(self, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
+        """Record every problem of ``error``, located under ``prefix``."""
         self.problems += [problem.prefixed(prefix) for problem in error.problems]
 
     def raise_if_any(self) -> None:
+        """
+        Raise `ActionRefused` with every problem and denial recorded, if there is any.
+        """
         if self.problems:
             raise ActionRefused(self.problems, self.denials)

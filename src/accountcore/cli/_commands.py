@@ -7,7 +7,7 @@ Exit codes: 0 done (``check``: every record valid), 1 (``check``) some record in
 error or an unreadable file (one line on stderr starting ``accountcore:``, no traceback).
 
 ``check`` and ``duplicates`` take ``--max-line-length N`` and ``--max-record-length N``: the
-reading limits (`accountcore._readers.ReadLimits`, 1 MiB each by default) that stop a file of
+reading limits (`accountcore.exchange.ReadLimits`, 1 MiB each by default) that stop a file of
 one endless line (``/dev/zero``) at once instead of when memory runs out.
 """
 
@@ -21,16 +21,21 @@ from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 import attrs
 
+from ..entities import AccountType
+from ..errors import ValidationError
+from ..exchange import (
+    DEFAULT_LIMITS,
+    FORMATS,
+    ReadLimits,
+    UnreadableFile,
+    detect_format,
+    read_accounts,
+)
 from ._check import Source
-from .errors import ValidationError
-
-if TYPE_CHECKING:
-    from ._readers import ReadLimits
-    from .entities import AccountType
 
 __all__ = ["main"]
 
@@ -74,7 +79,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from ._readers import FORMATS
 
     check = commands.add_parser(
         "check",
@@ -118,7 +122,6 @@ def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_limits(command: argparse.ArgumentParser) -> None:
     """Add the reading limits, past which a file is unreadable (see ``docs/cli.md#limits``)."""
-    from ._readers import DEFAULT_LIMITS
 
     command.add_argument(
         "--max-line-length",
@@ -139,7 +142,6 @@ def _add_limits(command: argparse.ArgumentParser) -> None:
 
 
 def _limits(args: argparse.Namespace) -> ReadLimits:
-    from ._readers import ReadLimits
 
     return ReadLimits(line=args.max_line_length, record=args.max_record_length)
 
@@ -179,7 +181,6 @@ def _add_duplicates(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _sources(paths: Sequence[Path], input_format: str | None) -> list[Source]:
     """Name each file and settle its format before reading any, so a typo fails at once."""
-    from ._readers import detect_format
 
     sources = []
     for path in paths:
@@ -192,6 +193,7 @@ def _sources(paths: Sequence[Path], input_format: str | None) -> list[Source]:
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
+    # Per command: the checking and its report load only when `check` runs.
     from ._check import bundled_sample, check_sources
     from ._summary import print_plain, print_rich, progress, report_json
 
@@ -224,7 +226,6 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
 def _account_type(text: str) -> AccountType:
     """Read an account type from its letter or its name, in any case."""
-    from .entities import AccountType
 
     key = text.strip().upper().replace("-", "_").replace(" ", "_")
     for account_type in AccountType:
@@ -235,7 +236,7 @@ def _account_type(text: str) -> AccountType:
 
 
 def _diagram(args: argparse.Namespace, out: TextIO) -> int:
-    from .status import TransitionTable, to_dot, to_mermaid
+    from ..status import TransitionTable, to_dot, to_mermaid  # per command: `diagram` only
 
     account_type = _account_type(args.account_type) if args.account_type else None
     draw = to_dot if args.format == "dot" else to_mermaid
@@ -249,7 +250,6 @@ def _diagram(args: argparse.Namespace, out: TextIO) -> int:
 def _accounts(
     path: Path, out: dict[str, tuple[str, str, str]], limits: ReadLimits
 ) -> tuple[list[object], int]:
-    from ._records import read_accounts
 
     accounts: list[object] = []
     invalid = 0
@@ -267,7 +267,7 @@ def _accounts(
 
 
 def _duplicates(args: argparse.Namespace, stdout: TextIO) -> int:
-    from .duplicates import find_duplicates
+    from ..duplicates import find_duplicates  # per command: `duplicates` only
 
     labels: dict[str, tuple[str, str, str]] = {}
     accounts, invalid = _accounts(args.file, labels, _limits(args))
@@ -337,7 +337,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         argv: the arguments (default: ``sys.argv[1:]``).
         stdout: where output goes (default: ``sys.stdout``); stderr stays ``sys.stderr``.
     """
-    from ._readers import UnreadableFile
 
     out = stdout or sys.stdout
     parser = _parser()

@@ -1,30 +1,5 @@
-"""
-Identifiers: IBAN, BIC, VAT number, Chamber of Commerce number, D-U-N-S and GLN.
+"""IBAN and BIC, checked by schwifty, with a quick path for values that pass."""
 
-Every kind has one shape. ``X.parse(raw)`` compacts and checks, returning an ``X`` or raising
-`ValidationError`; ``X.is_valid(raw)`` answers without raising, whatever ``raw`` is;
-``x.formatted`` is the display form and ``str(x)`` the compact form. Each value records how
-strong its check was (`CheckStrength`). Identifiers are not strings and never compare equal
-to one. Reprs mask all but the last four characters of IBANs and tax numbers.
-
->>> iban = IBAN.parse("nl91 abna 0417 1643 00")
->>> str(iban), iban.formatted, iban.strength.value
-('NL91ABNA0417164300', 'NL91 ABNA 0417 1643 00', 'checksum')
->>> iban
-IBAN('**************4300')
->>> IBAN.is_valid("NL91ABNA0417164301"), IBAN.is_valid(None)
-(False, False)
->>> VATNumber.parse("136695976", country="DE").compact
-'DE136695976'
->>> VATNumber.parse("US 12-3456789").strength.value
-'unchecked'
->>> DUNS.parse("00-123-4567").compact
-'001234567'
-
-No check calls the network. python-stdnum and schwifty load on first use, not on import.
-
-.. versionadded:: 0.1
-"""
 
 from __future__ import annotations
 
@@ -39,30 +14,14 @@ if TYPE_CHECKING:
     import schwifty.bban
     from typing_extensions import Self
 
-from ._countries import ALPHA2
-from ._identifier import (
-    _DIGITS,
+from ._base import (
     CheckStrength,
     Identifier,
     _library_error,
-    _problem,
     _require_text,
     _strip_separators,
-    mask,
 )
-from ._tax_numbers import ChamberOfCommerceNumber, VATNumber
-
-__all__ = [
-    "BIC",
-    "DUNS",
-    "GLN",
-    "IBAN",
-    "ChamberOfCommerceNumber",
-    "CheckStrength",
-    "Identifier",
-    "VATNumber",
-    "mask",
-]
+from ._countries import ALPHA2
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
@@ -200,57 +159,6 @@ _IBAN_TERRITORIES: dict[str, frozenset[str]] = {
 
 
 # --- D-U-N-S and GLN -------------------------------------------------------------------------
-
-
-@attrs.frozen(repr=False, weakref_slot=False)
-class DUNS(Identifier):
-    """
-    A Dun & Bradstreet D-U-N-S number: 9 digits, leading zeros kept (format only).
-
-    .. versionadded:: 0.1
-    """
-
-    kind: ClassVar[str] = "D-U-N-S number"
-
-    @classmethod
-    def parse(cls, raw: object) -> Self:
-        compact = _strip_separators(_require_text(cls.kind, raw))
-        if not _DIGITS.fullmatch(compact):
-            raise _problem(cls.kind, "invalid_format", "it has only digits")
-        if len(compact) != 9:
-            raise _problem(cls.kind, "invalid_length", "it has 9 digits")
-        return cls(compact, CheckStrength.FORMAT)
-
-    @property
-    def formatted(self) -> str:
-        return f"{self.compact[:2]}-{self.compact[2:5]}-{self.compact[5:]}"
-
-
-@attrs.frozen(repr=False, weakref_slot=False)
-class GLN(Identifier):
-    """
-    A GS1 Global Location Number: 13 digits, the last a GS1 check digit.
-
-    .. versionadded:: 0.1
-    """
-
-    kind: ClassVar[str] = "GLN"
-
-    @classmethod
-    def parse(cls, raw: object) -> Self:
-        compact = _strip_separators(_require_text(cls.kind, raw))
-        if not _DIGITS.fullmatch(compact):
-            raise _problem(cls.kind, "invalid_format", "it has only digits")
-        if len(compact) != 13:
-            raise _problem(cls.kind, "invalid_length", "it has 13 digits")
-        from stdnum import ean
-
-        if ean.calc_check_digit(compact[:-1]) != compact[-1]:
-            raise _problem(cls.kind, "invalid_checksum")
-        return cls(compact, CheckStrength.CHECKSUM)
-
-
-# --- schwifty, loaded on first use ------------------------------------------------------------
 
 
 @functools.cache

@@ -1,19 +1,4 @@
-"""
-Reading and writing accounts as JSON-ready dicts, through cattrs.
-
-- `from_dict` reads an untrusted record into a checked `Account`, or raises one
-  `ValidationError` listing every problem with its field path.
-- `to_dict` writes an `Account` as a dict that `json.dumps` accepts.
-- `make_converter` returns a fresh cattrs converter with accountcore's hooks;
-  `configure_converter` adds them to a host's own converter (only accountcore types change).
-
-Reading is strict: ``"3"`` is not a number and ``true`` is not an integer; unknown keys are
-refused. Blank text in an optional field reads as absent; the account code is trimmed and the
-country code upper-cased. Field rules run while reading, so one pass reports every field's
-problem; rules that relate fields run once every field has been read.
-
-.. versionadded:: 0.1
-"""
+"""Reading and writing accounts through cattrs: the converters, `from_dict` and `to_dict`."""
 
 from __future__ import annotations
 
@@ -31,20 +16,7 @@ from cattrs.errors import BaseValidationError, ClassValidationError
 from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from ._countries import ALPHA2
-from ._structure import (
-    _SECTIONS,
-    Hook,
-    JSONObject,
-    JSONValue,
-    _base_hook,
-    _class_hook,
-    _fail_type,
-    _free_field,
-    _unstructure_free_field,
-    _walk,
-)
-from .entities import (
+from ..entities import (
     Account,
     AccountStatus,
     AccountType,
@@ -52,18 +24,28 @@ from .entities import (
     FreeFieldKind,
     GroupInvoice,
 )
-from .errors import Problem, ValidationError
-from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, Identifier, VATNumber
-
-__all__ = [
-    "JSONObject",
-    "JSONValue",
-    "configure_converter",
-    "from_dict",
-    "make_converter",
-    "problems_of",
-    "to_dict",
-]
+from ..errors import Problem, ValidationError
+from ..identifiers import (
+    BIC,
+    COUNTRY_CODES,
+    DUNS,
+    GLN,
+    IBAN,
+    ChamberOfCommerceNumber,
+    Identifier,
+    VATNumber,
+)
+from ._hooks import (
+    _SECTIONS,
+    Hook,
+    JSONObject,
+    _base_hook,
+    _class_hook,
+    _fail_type,
+    _free_field,
+    _unstructure_free_field,
+    _walk,
+)
 
 
 def problems_of(exc: BaseException) -> tuple[Problem, ...]:
@@ -107,7 +89,7 @@ def _country_of(data: dict[str, object]) -> str | None:
     if not isinstance(country, str) or len(country) > 8:  # a longer one is refused later
         return None
     code = country.strip().upper()
-    return code if code in ALPHA2 else None
+    return code if code in COUNTRY_CODES else None
 
 
 def _read_country_bound(

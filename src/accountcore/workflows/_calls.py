@@ -1,13 +1,4 @@
-"""
-One call per user action: create, edit fields, change status, change type, delete.
-
-Each workflow composes reading and validation, the status machine and type changes, the
-rights policy with its settings and card layout, and the host's lookups. It returns an
-`Outcome` (the new account, its events, and the decisions that allowed it) or raises one
-`ActionRefused` listing every reason the action was refused.
-
-.. versionadded:: 0.1
-"""
+"""The user actions: create, edit fields, change status, change type, delete."""
 
 from __future__ import annotations
 
@@ -17,17 +8,15 @@ from datetime import date, datetime
 
 import attrs
 
-from . import status as _status
-from ._refusal import Refusal
-from ._structure import describe_key, is_nameable
-from .entities import Account, AccountStatus, AccountType, Contact
-from .errors import (
+from .. import status as _status
+from ..entities import Account, AccountStatus, AccountType, Contact
+from ..errors import (
     InvalidTransition,
     InvalidTypeChange,
     Problem,
     ValidationError,
 )
-from .rights import (
+from ..rights import (
     ChangeStatus,
     ChangeType,
     Create,
@@ -35,21 +24,19 @@ from .rights import (
     Delete,
     Policy,
     Principal,
+    edit_problems,
+    layout_problems,
 )
-from .rights._card import edit_problems, layout_problems
-from .serialization import JSONObject, from_dict, to_dict
-from .status import ContractLookup, StatusChanged, TransitionTable, TypeChanged
-from .status._types import contract_problems
-from .validation import AccountDirectory, CostCentres, SectorCatalogue, SkippedCheck, validate
-
-__all__ = [
-    "Outcome",
-    "change_status",
-    "change_type",
-    "create_account",
-    "delete_account",
-    "edit_fields",
-]
+from ..serialization import JSONObject, describe_key, from_dict, is_nameable, to_dict
+from ..status import (
+    ContractLookup,
+    StatusChanged,
+    TransitionTable,
+    TypeChanged,
+    contract_problems,
+)
+from ..validation import AccountDirectory, CostCentres, SectorCatalogue, SkippedCheck, validate
+from ._refusal import Refusal
 
 _DEFAULT_TABLE = TransitionTable.default()
 

@@ -1,16 +1,4 @@
-"""
-The account card as immutable values.
-
-An `Account` is a small frozen record that holds its lifecycle fields (code, name, type,
-status and the dates they took effect) and one frozen object per card section
-(`Summary`, `General`, `Contact`, `Marketing`, `Relations`, `Financial`). Changing one field
-rebuilds one section and the account, never all sixty fields.
-
-Constructors check types only by annotation; the card's rules live in `accountcore.validation`
-and run in `accountcore.from_dict` and `Account.new`. See ``docs/adr/0003-entities.md``.
-
-.. versionadded:: 0.1
-"""
+"""The account card's enums and sections: every value of an account but the account itself."""
 
 from __future__ import annotations
 
@@ -21,28 +9,7 @@ from typing import Union
 
 import attrs
 
-from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, VATNumber, mask
-
-__all__ = [
-    "CARD_TYPES",
-    "IBAN_BANK_ACCOUNT_TYPE",
-    "PICTURE_FORMATS",
-    "Account",
-    "AccountStatus",
-    "AccountType",
-    "Address",
-    "BankAccount",
-    "Contact",
-    "Financial",
-    "FreeField",
-    "FreeFieldKind",
-    "FreeFieldValue",
-    "General",
-    "GroupInvoice",
-    "Marketing",
-    "Relations",
-    "Summary",
-]
+from ..identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, VATNumber, mask
 
 
 class AccountType(enum.Enum):
@@ -338,100 +305,3 @@ class Financial:
     vat_number: VATNumber | None = None
 
 
-_NO_GENERAL = General()
-_NO_MARKETING = Marketing()
-_NO_RELATIONS = Relations()
-_NO_FINANCIAL = Financial()
-
-
-@attrs.frozen(kw_only=True, weakref_slot=False)
-class Account:
-    """
-    A company account: lifecycle fields plus one object per card section.
-
-    ``id`` is the host's stable key (``None`` until the host stores the account); ``code`` is
-    the unique, user-visible code. ``type``/``status`` change only through the status and
-    type-change functions, which also set ``type_since``/``status_since``. ``replaced_by`` is
-    the id of the account this one was merged into (``None`` unless it was); only
-    `accountcore.duplicates.apply_merge` sets it.
-
-    .. versionadded:: 0.1
-    """
-
-    id: str | None = None
-    code: str
-    name: str
-    type: AccountType
-    type_since: date
-    status: AccountStatus = AccountStatus.ACTIVE
-    status_since: date
-    replaced_by: str | None = None
-    summary: Summary
-    general: General = _NO_GENERAL
-    remarks: str | None = None
-    free_fields: tuple[FreeField, ...] = ()
-    contact: Contact | None = None
-    marketing: Marketing = _NO_MARKETING
-    relations: Relations = _NO_RELATIONS
-    financial: Financial = _NO_FINANCIAL
-
-    @property
-    def remarks_are_html(self) -> bool:
-        """
-        Tell whether the remarks are HTML: text holding both ``<`` and ``>``.
-
-        The library stores HTML remarks as given and never renders them; treat them as
-        untrusted markup.
-        """
-        r = self.remarks
-        return r is not None and "<" in r and ">" in r
-
-    @classmethod
-    def new(
-        cls,
-        *,
-        code: str,
-        name: str,
-        type: AccountType,
-        address: Address,
-        on: date,
-        id: str | None = None,
-        summary: Summary | None = None,
-        general: General = _NO_GENERAL,
-        remarks: str | None = None,
-        free_fields: tuple[FreeField, ...] = (),
-        contact: Contact | None = None,
-        marketing: Marketing = _NO_MARKETING,
-        relations: Relations = _NO_RELATIONS,
-        financial: Financial = _NO_FINANCIAL,
-    ) -> Account:
-        """
-        Create a new, Active account whose type and status take effect ``on`` that date.
-
-        ``address`` is placed in the summary (``summary``, when given, supplies the rest of
-        that section). The code is trimmed. Every rule that needs no outside data is checked.
-
-        Raises:
-            ValidationError: listing every problem found.
-        """
-        from .validation import check_account
-
-        summary = attrs.evolve(summary, address=address) if summary else Summary(address=address)
-        account = cls(
-            id=id,
-            code=code.strip(),
-            name=name,
-            type=type,
-            type_since=on,
-            status_since=on,
-            summary=summary,
-            general=general,
-            remarks=remarks,
-            free_fields=free_fields,
-            contact=contact,
-            marketing=marketing,
-            relations=relations,
-            financial=financial,
-        )
-        check_account(account)
-        return account

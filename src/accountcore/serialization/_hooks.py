@@ -16,8 +16,12 @@ import cattrs
 from cattrs.errors import ClassValidationError
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._rules import FIELD_RULES, MAX_AMOUNT_TEXT, Rule, free_value, max_length
-from .entities import (
+from ..entities import (
+    CLASS_RULES,
+    DEFAULT_MAX_LENGTH,
+    FIELD_RULES,
+    MAX_AMOUNT_TEXT,
+    MAX_LENGTHS,
     Account,
     Address,
     BankAccount,
@@ -30,10 +34,11 @@ from .entities import (
     Relations,
     Summary,
 )
-from .errors import Problem, ValidationError
-from .identifiers import IBAN, Identifier
-from .validation import CLASS_RULES
+from ..errors import Problem, ValidationError
+from ..identifiers import IBAN, Identifier
 
+#: A field rule: a value in, ``None`` or ``(code, message)`` out.
+Rule = Callable[[Any], "tuple[str, str] | None"]
 JSONValue = Union[None, bool, int, float, str, list["JSONValue"], dict[str, "JSONValue"]]
 JSONObject = dict[str, JSONValue]
 
@@ -217,7 +222,7 @@ def _optional_str(value: object, _: object) -> str | None:
 
 
 def _checked(
-    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule[object] | None
+    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule | None
 ) -> Hook:
     def hook(value: object, type_: object) -> object:
         result = inner(value, type_)
@@ -277,7 +282,7 @@ def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, chec
         (tp,) = (a for a in args if a is not type(None))
     normalise = _NORMALISE.get((owner, name))
     if normalise is not None:
-        normalise = _within(max_length(owner, name), normalise)
+        normalise = _within(MAX_LENGTHS.get(owner, {}).get(name, DEFAULT_MAX_LENGTH), normalise)
     rule = _rules_of(owner).get(name)
     base = _base_hook(conv, tp, check)
     if typing.get_origin(tp) is tuple and rule is not None:
@@ -297,7 +302,7 @@ def _within(limit: int, normalise: Callable[[str], str]) -> Callable[[str], str]
     return lambda text: normalise(text) if len(text) <= limit else text
 
 
-def _counted(inner: Hook, rule: Rule[object]) -> Hook:
+def _counted(inner: Hook, rule: Rule) -> Hook:
     """Refuse a list longer than its limit before reading a single item."""
 
     def hook(value: object, type_: object) -> object:
@@ -308,7 +313,7 @@ def _counted(inner: Hook, rule: Rule[object]) -> Hook:
     return hook
 
 
-def _ruled_text(rule: Rule[str]) -> Hook:
+def _ruled_text(rule: Rule) -> Hook:
     """`_checked` for text without normalising: type, then rule."""
 
     def hook(value: object, _: object) -> str:
@@ -321,7 +326,7 @@ def _ruled_text(rule: Rule[str]) -> Hook:
     return hook
 
 
-def _optional_ruled_text(rule: Rule[str]) -> Hook:
+def _optional_ruled_text(rule: Rule) -> Hook:
     """`_optional_checked` for text without normalising: null and blank read as absent."""
 
     def hook(value: object, _: object) -> str | None:
@@ -350,7 +355,7 @@ def _optional(inner: Hook) -> Hook:
 
 
 def _optional_checked(
-    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule[object] | None
+    inner: Hook, normalise: Callable[[str], str] | None, rule: Rule | None
 ) -> Hook:
     # One closure per optional field: null and blank text read as absent, then type, rule.
     def hook(value: object, type_: object) -> object:
@@ -525,6 +530,7 @@ _FREE_VALUE: dict[FreeFieldKind, Callable[[object], object]] = {
     FreeFieldKind.YES_NO: lambda v: _bool(v, None),
 }
 _FREE_KEYS = frozenset({"name", "kind", "value"})
+_FREE_VALUE_RULE = FIELD_RULES[FreeField]["value"]
 _FREE_HEAD: tuple[tuple[str, Hook], ...] = (
     ("name", _ruled_text(FIELD_RULES[FreeField]["name"])),
     ("kind", _enum(FreeFieldKind)),
@@ -549,7 +555,7 @@ def _free_field(value: object, _: object) -> FreeField:
     if isinstance(kind, FreeFieldKind) and raw is not None:
         try:
             read["value"] = _FREE_VALUE[kind](raw)
-            if (failure := free_value(read["value"])) is not None:
+            if (failure := _FREE_VALUE_RULE(read["value"])) is not None:
                 _fail(*failure)
         except ValidationError as exc:
             problems += [p.prefixed(("value",)) for p in exc.problems]

@@ -45,7 +45,10 @@ from typing import IO, Union
 
 import attrs
 
-from ._readers import (
+from ..entities import Account, FreeField, FreeFieldKind
+from ..errors import Problem
+from ..identifiers import Identifier
+from ._common import (
     DEFAULT_LIMITS,
     RawRecord,
     ReadLimits,
@@ -56,11 +59,6 @@ from ._readers import (
     _too_long,
     _unreadable,
 )
-from .entities import Account, FreeField, FreeFieldKind
-from .errors import Problem
-from .identifiers import Identifier
-
-__all__ = ["REQUIRED_COLUMNS", "cells_of", "header_plan", "plan", "read_csv", "split_csv"]
 
 Read = Callable[[str], object]  # a cell to its value, `_BLANK`, or None when it cannot be read
 Build = Callable[[list[str], list[Problem]], object]  # a row to a value; None when all empty

@@ -94,9 +94,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from ._readers import DEFAULT_LIMITS, RawRecord, ReadLimits, UnreadableFile, _beyond, _no_records
-
-__all__ = ["UNKNOWN_SINCE", "read_exact_xml"]
+from ._common import DEFAULT_LIMITS, RawRecord, ReadLimits, UnreadableFile, _beyond, no_records
 
 #: The default of ``type_since`` and ``status_since``: Exact's own "no date".
 UNKNOWN_SINCE = date(1900, 1, 1)
@@ -338,7 +336,7 @@ def read_exact_xml(
         while True:
             chunk = file.read(_CHUNK)
             if not chunk and not offset:
-                raise _no_records(path)
+                raise no_records(path)
             try:
                 stream.feed(chunk, offset)
             except _Malformed as error:

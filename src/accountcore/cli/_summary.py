@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from ..entities import AccountStatus, AccountType
 from ._check import CheckReport, FileTally, InvalidRecord
-from .entities import AccountStatus, AccountType
 
 __all__ = ["print_plain", "print_rich", "progress", "report_json"]
 

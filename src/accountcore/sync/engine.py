@@ -1,0 +1,33 @@
+"""
+The sync engine's pure steps, for hosts that drive sync themselves instead of with a driver.
+
+`plan` picks what goes out now (coalesced, in each account's order, one change in flight per
+account, within the rate limits); `begin` claims an entry and gives the item to push;
+`settle` turns an outcome into the entry's next state (retry with `backoff`, dead letter,
+conflict, done); `absorb` settles a change whose account was already written; `expedite`
+pushes queued changes before the schedule; `resolve_conflict` applies a `Resolution`. Each
+takes the present (``now``) and random draws as arguments: nothing here reads a clock.
+
+`accountcore.sync.SyncDriver` runs these steps against an outbox and an adapter.
+
+.. versionadded:: 0.2
+"""
+
+from __future__ import annotations
+
+from ._engine import Batch, Plan, plan
+from ._policy import Resolution, backoff
+from ._settle import absorb, begin, expedite, resolve_conflict, settle
+
+__all__ = [
+    "Batch",
+    "Plan",
+    "Resolution",
+    "absorb",
+    "backoff",
+    "begin",
+    "expedite",
+    "plan",
+    "resolve_conflict",
+    "settle",
+]

@@ -1,0 +1,32 @@
+"""
+One call per user action: create, edit fields, change status, change type, delete.
+
+Each workflow composes reading and validation, the status machine and type changes, the
+rights policy with its settings and card layout, and the host's lookups. It returns an
+`Outcome` (the new account, its events, and the decisions that allowed it) or raises one
+`ActionRefused` listing every reason the action was refused.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from ._calls import (
+    Outcome,
+    change_status,
+    change_type,
+    create_account,
+    delete_account,
+    edit_fields,
+)
+from ._refusal import Refusal
+
+__all__ = [
+    "Outcome",
+    "Refusal",
+    "change_status",
+    "change_type",
+    "create_account",
+    "delete_account",
+    "edit_fields",
+]
