@@ -1,7 +1,7 @@
 # Two commands do everything on a machine with python3 (3.10+) and make:
 #   make demo   -- create .venv, install, run the example on the bundled sample
-#   make test   -- create .venv, install with test extras, run ruff, mypy --strict, pytest,
-#                  and build the docs site with mkdocs --strict
+#   make test   -- create .venv, install with test extras, run ruff, import-linter (the layers),
+#                  mypy --strict, pytest, and build the docs site with mkdocs --strict
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -34,6 +34,7 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict

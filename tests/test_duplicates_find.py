@@ -1,4 +1,4 @@
-"""Duplicate candidates against DOMAIN §9: normalised keys, scores, reasons and exclusions."""
+"""Duplicate candidates against docs/rules.md#duplicates: keys, scores, reasons, exclusions."""
 
 from __future__ import annotations
 

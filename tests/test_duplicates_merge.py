@@ -1,4 +1,4 @@
-"""Merge plans and merges against DOMAIN §9: nothing dropped silently, every refusal at once."""
+"""Merge plans against docs/rules.md#merging: nothing dropped silently, every refusal at once."""
 
 from __future__ import annotations
 

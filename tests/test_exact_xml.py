@@ -237,7 +237,7 @@ class TestGoodExport:
 #: Exact Globe's letters are ours: every type and status passes through unchanged.
 GLOBE = [(t.value, s.value) for t in AccountType for s in AccountStatus]
 
-#: Without @type, @status is Exact Online's relationship (DOMAIN §11).
+#: Without @type, @status is Exact Online's relationship (docs/rules.md#mapping-notes).
 ONLINE = [
     ("C", "", ("C", "A")),
     ("P", "", ("P", "A")),

@@ -28,3 +28,8 @@ class TestImportCost:
             "'summary': {'address': {'line1': 'a', 'city': 'b', 'country': 'NL'}}})"
         )
         assert loaded_after(code) == {"cattrs"}
+
+    def test_rights_status_and_validation_load_no_heavy_module(self) -> None:
+        """Deciding rights, moving statuses and the rule tables need no cattrs or checker."""
+        code = "import accountcore.rights, accountcore.status, accountcore.validation"
+        assert loaded_after(code) == set()

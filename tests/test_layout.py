@@ -1,4 +1,4 @@
-"""The card layout against DOMAIN §8: building it, mandatory fields, redaction and field edits."""
+"""The card layout against docs/rules.md#card-layout: building, mandatory, redaction, edits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Function rights, roles, settings and record security against DOMAIN §3, §4 and §5."""
+"""
+Function rights, roles, settings and record security against docs/rules.md#type-changes,
+#function-rights and #record-security.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ KNOWN_ROLES = (ADMIN, CUSTOMER_MANAGER, RESELLER_MANAGER, CONTROLLER)
 UNKNOWN_ROLES = ("Root", "admin", "administrator", "Customer Manager", "controller ")
 UNKNOWN_RIGHTS = (1, 221, 2920, 9999, 999_999)
 
-# DOMAIN §4, written out by hand: right -> the default roles that hold it.
+# docs/rules.md#function-rights, written out by hand: right -> the default roles that hold it.
 DOMAIN_ROLES: dict[int, frozenset[str]] = {
     222: frozenset({ADMIN, CUSTOMER_MANAGER}),
     261: frozenset({CUSTOMER_MANAGER}),
@@ -101,13 +104,14 @@ def with_security(account: Account, *, level: int, manager: str | None = None) -
     )
 
 
-#: DOMAIN §3 does not settle whether an Employee, or a move back to Not validated, counts as
-#: a change "between types other than Customer and Reseller"; such changes get this marker.
+#: docs/rules.md#type-changes does not settle whether an Employee, or a move back to Not
+#: validated, counts as a change "between types other than Customer and Reseller"; such
+#: changes get this marker.
 UNSETTLED = -1
 
 
 def domain_type_right(current: AccountType, target: AccountType) -> int | None:
-    """The right DOMAIN §3 asks for a type change; None when the change is never allowed."""
+    """The right docs/rules.md#type-changes asks for a type change; None when never allowed."""
     if target is T.EMPLOYEE or target is current:
         return None
     if current is T.EMPLOYEE or (
@@ -124,7 +128,10 @@ def domain_type_right(current: AccountType, target: AccountType) -> int | None:
 
 
 def domain_right(action: object, account: Account | None) -> int | None:
-    """The right DOMAIN §3/§4/§9 asks for an action; None when it needs none (or is refused)."""
+    """
+    The right docs/rules.md#type-changes, #function-rights and #merging ask for an action;
+    None when it needs none (or is refused).
+    """
     maintained = {
         Catalogue.ACCOUNT_SETTINGS: 222,
         Catalogue.RATING_RULES: 261,
@@ -151,7 +158,7 @@ def domain_right(action: object, account: Account | None) -> int | None:
 
 
 def effective_rights(principal: Principal) -> set[int]:
-    """The rights a principal holds under the default roles, computed from DOMAIN §4."""
+    """The rights a principal holds under the default roles (docs/rules.md#function-rights)."""
     through_roles = {r for r, holders in DOMAIN_ROLES.items() if holders & principal.roles}
     return through_roles | {r for r in principal.rights if r in DOMAIN_ROLES}
 
@@ -213,7 +220,7 @@ def assert_renders(decision: Decision) -> str:
 
 class TestCatalogue:
     def test_function_rights_are_the_domain_numbers(self) -> None:
-        """FunctionRight has exactly the fourteen right numbers of DOMAIN §4."""
+        """FunctionRight has exactly the fourteen right numbers of docs/rules.md#function-rights."""
         assert {int(right) for right in FunctionRight} == set(DOMAIN_ROLES)
 
     def test_every_right_has_a_description(self) -> None:
@@ -222,7 +229,7 @@ class TestCatalogue:
             assert right.description.strip()
 
     def test_default_roles_match_domain(self) -> None:
-        """The default roles hold exactly the rights DOMAIN §4 gives them."""
+        """The default roles hold exactly the rights docs/rules.md#function-rights gives them."""
         by_role: dict[str, set[int]] = {name: set() for name in KNOWN_ROLES}
         for right, holders in DOMAIN_ROLES.items():
             for name in holders:
@@ -236,7 +243,10 @@ class TestRightTable:
     def test_role_allows_exactly_per_domain(
         self, right: int, action: object, account_type: AccountType | None, role: str | None
     ) -> None:
-        """A role may do the action exactly when DOMAIN §4 gives it the right the action needs."""
+        """
+        A role may do the action exactly when docs/rules.md#function-rights gives it the right
+        the action needs.
+        """
         principal = Principal(user_id="u", roles=frozenset({role} if role else ()))
         decision = Policy().decide(principal, action, account_of(account_type))  # type: ignore[arg-type]
         holders = DOMAIN_ROLES[right]
@@ -290,7 +300,7 @@ class TestRightTable:
     def test_ordinary_actions_need_no_right(
         self, action: object, account_type: AccountType | None
     ) -> None:
-        """Viewing, creating a card type and editing ordinary fields need no right (DOMAIN §4)."""
+        """Viewing, creating a card type and editing plain fields need no right (rules.md#roles)."""
         principal = Principal(user_id="nobody")
         decision = Policy().decide(principal, action, account_of(account_type))  # type: ignore[arg-type]
         assert decision.allowed
@@ -305,7 +315,7 @@ class TestRightTable:
         "field", ["status", "status_since", "type", "type_since", "id", "marketing.nope"]
     )
     def test_lifecycle_and_unknown_fields_are_not_edited(self, field: str) -> None:
-        """Type and status change only through §2/§3, and an unknown field grants nothing."""
+        """Type and status change only through their own actions; an unknown field grants none."""
         decision = Policy().decide(Principal(user_id="u"), EditField(field), make())
         assert not decision.allowed
         assert (decision.rule, decision.message_id) == ("unknown_field", "denied.unknown_field")
@@ -461,7 +471,7 @@ class TestSettings:
         ids=lambda t: t.name,
     )
     def test_type_change_rights_per_domain(self, current: AccountType, target: AccountType) -> None:
-        """A settled type change needs its DOMAIN §3 right; any other is denied by the rules."""
+        """A settled type change needs its right (docs/rules.md#type-changes); others are denied."""
         expected = domain_type_right(current, target)
         decision = Policy().decide(all_powerful(clearance=100), ChangeType(target), make(current))
         if expected == UNSETTLED:

@@ -1,4 +1,4 @@
-"""The status machine and type changes against DOMAIN §2 and §3."""
+"""The status machine and type changes against docs/rules.md#statuses and #type-changes."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ AT = datetime(2024, 6, 1, 9, 30, tzinfo=timezone.utc)
 ON = date(2024, 6, 1)
 START = date(2024, 1, 1)
 
-# DOMAIN §2, written out independently of the library's rows.
+# docs/rules.md#statuses, written out independently of the library's rows.
 FROM_ACTIVE = {
     S.REFERENCE: {T.CUSTOMER, T.RESELLER},
     S.BLOCKED: {T.CUSTOMER, T.RESELLER, T.SUPPLIER},
@@ -82,7 +82,7 @@ class TestDefaultTable:
     def test_every_triple(
         self, account_type: AccountType, current: AccountStatus, target: AccountStatus
     ) -> None:
-        """Each of the 11 x 6 x 6 (type, from, to) triples is allowed exactly as DOMAIN §2 says."""
+        """Each (type, from, to) triple is allowed as docs/rules.md#status-transitions says."""
         expected = domain_allows(account_type, current, target)
         assert can_transition(account_type, current, target) is expected
         assert (target in allowed_targets(account_type, current)) is expected
@@ -192,7 +192,7 @@ class TestOperations:
         assert can_transact(status, operation) is not refused
 
 
-# DOMAIN §3, written out independently: (old, new) -> right.
+# docs/rules.md#type-changes, written out independently: (old, new) -> right.
 CARD = set(T) - {T.EMPLOYEE, T.NOT_VALIDATED}
 OTHERS = CARD - {T.CUSTOMER, T.RESELLER}
 
@@ -220,7 +220,7 @@ class Contracts:
 class TestTypeChanges:
     @pytest.mark.parametrize(("old", "new"), list(itertools.product(T, T)))
     def test_every_pair(self, old: AccountType, new: AccountType) -> None:
-        """Each of the 11 x 11 type changes is allowed, with its right, as DOMAIN §3 says."""
+        """Each of the 11 x 11 type changes is allowed, with its right, as docs/rules.md says."""
         rules = TypeChangeRules.default()
         expected = domain_right(old, new)
         assert rules.right_for(old, new) == expected

@@ -442,7 +442,7 @@ class TestPostingRoute:
 def predicted(
     linked: bool, which: str, status: AccountStatus, cls: CustomerClass | None, link: Link | None
 ) -> Reasons:
-    """The reasons DOMAIN §10 and the gate's documented decisions call for."""
+    """The reasons docs/rules.md#sync and the gate's documented decisions call for."""
     out: Reasons = set()
     if not linked:
         out.add(NOT_LINKED)

@@ -213,7 +213,7 @@ class ValidationError(AccountCoreError, ValueError):
         return (type(self), (self.problems,))
 
 
-class ActionRefused(ValidationError):  # noqa: N818 -- reads as an event (STYLE §4)
+class ActionRefused(ValidationError):  # noqa: N818 -- reads as an event
     """
     Raise when a workflow refuses a user action; ``problems`` lists every reason.
 
@@ -235,7 +235,7 @@ class ActionRefused(ValidationError):  # noqa: N818 -- reads as an event (STYLE 
         return (type(self), (self.problems, self.decisions))
 
 
-class InvalidTransition(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)
+class InvalidTransition(AccountCoreError):  # noqa: N818 -- reads as an event
     """
     Raise when a status change is not allowed for the account's type and current status.
 
@@ -264,7 +264,7 @@ class InvalidTransition(AccountCoreError):  # noqa: N818 -- reads as an event (S
         self.allowed = allowed
 
 
-class InvalidTypeChange(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)
+class InvalidTypeChange(AccountCoreError):  # noqa: N818 -- reads as an event
     """
     Raise when a type change is not allowed, or the account must leave its status first.
 
@@ -294,7 +294,7 @@ class InvalidTypeChange(AccountCoreError):  # noqa: N818 -- reads as an event (S
         self.blocking_status = blocking_status
 
 
-class RightDenied(AccountCoreError):  # noqa: N818 -- reads as an event (STYLE §4)
+class RightDenied(AccountCoreError):  # noqa: N818 -- reads as an event
     """
     Raise when a policy denies an action; ``decision`` says which rule and which right.
 

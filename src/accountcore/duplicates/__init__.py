@@ -1,6 +1,6 @@
 """
 Duplicate accounts: candidate groups with scores and reasons, and merges planned before they
-happen (DOMAIN §9).
+happen (docs/rules.md#duplicates).
 
 `find_duplicates` files every account under normalised keys (VAT number, Chamber of Commerce
 number, IBAN, name with postcode, email domain) and pairs only accounts sharing a key, so it

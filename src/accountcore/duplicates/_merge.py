@@ -1,6 +1,6 @@
 """
 Merge plans as values, applying them, and running a deduplication, under the rights policy
-(DOMAIN §4, §9).
+(docs/rules.md#function-rights and #duplicates).
 
 `MergePlan` (made by `accountcore.duplicates.plan_merge`) lists per field the winner, the
 conflicts and clashes left, and every value the merge would drop. `apply_merge` turns a

@@ -1,5 +1,6 @@
 """
-Function rights, roles, settings, record security and the card layout (DOMAIN §4, §5, §8).
+Function rights, roles, settings, record security and the card layout
+(docs/rules.md#function-rights, #record-security and #card-layout).
 
 A `Policy` holds the company's roles, `Settings`, type-change rules and `CardLayout`;
 ``policy.decide(principal, action, account)`` returns a `Decision` that says allowed or

@@ -1,18 +1,24 @@
-"""The card layout applied to accounts: mandatory fields, what a user sees and may edit (§8)."""
+"""The card layout applied to accounts: mandatory fields, what a user sees and may edit.
+
+See ``docs/rules.md#card-layout``.
+"""
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ..entities import Account, Contact
 from ..errors import Problem
-from ..serialization import JSONObject, JSONValue, to_dict
 from ._actions import EditField, Principal, View
 from ._layout import CARD_FIELDS, CardLayout, FieldMode
 from ._policy import Policy, require
+
+if TYPE_CHECKING:
+    from ..serialization import JSONObject, JSONValue
 
 #: Each card field's path as steps, for problem paths and for walking a record.
 _STEPS: dict[str, tuple[str, ...]] = {path: tuple(path.split(".")) for path in CARD_FIELDS}
@@ -83,6 +89,9 @@ def redact(account: Account, principal: Principal, policy: Policy) -> JSONObject
 
     .. versionadded:: 0.1
     """
+    # cattrs loads when a record is first written, not with `import accountcore.rights`.
+    from ..serialization import to_dict
+
     require(policy, principal, View(), account)
     data = to_dict(account)
     for path, rule in policy.layout.fields.items():

@@ -1,4 +1,4 @@
-"""The function rights of DOMAIN §4, the default roles, and the decision messages."""
+"""The function rights (docs/rules.md#function-rights), the default roles, the messages."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ class Role:
     rights: frozenset[FunctionRight] = attrs.field(converter=_role_rights)
 
 
-#: The roles of DOMAIN §4 with their default rights.
+#: The roles of docs/rules.md#function-rights with their default rights.
 DEFAULT_ROLES: tuple[Role, ...] = (
     Role("Administrator", frozenset({_R(222), _R(498), _R(608)})),
     Role(

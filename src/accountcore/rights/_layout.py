@@ -1,4 +1,4 @@
-"""The card layout (DOMAIN §8): per field mandatory, mode and right; per button shown."""
+"""The card layout (docs/rules.md#card-layout): per field mandatory, mode, right; buttons."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _card_fields() -> frozenset[str]:
 
 #: Every field path a layout may name.
 CARD_FIELDS: frozenset[str] = _card_fields()
-#: Fields that are always mandatory and never hidden (DOMAIN §6, §8).
+#: Fields that are always mandatory and never hidden (docs/rules.md#card-fields and #card-layout).
 PROTECTED_FIELDS: frozenset[str] = frozenset(
     {"code", "name", "summary.address.line1", "summary.address.city", "summary.address.country"}
 )

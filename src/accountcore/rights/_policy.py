@@ -324,7 +324,8 @@ def require(
 
 def can_see(principal: Principal, account: Account) -> bool:
     """
-    Tell whether ``principal`` may see and act on ``account`` (record security, DOMAIN §5).
+    Tell whether ``principal`` may see and act on ``account`` (record security,
+    docs/rules.md#record-security).
 
     The user's clearance must reach the account's security level, or the account must have
     a manager and the user must be it.

@@ -1,5 +1,6 @@
 """
-The status machine and type changes (DOMAIN §2 and §3), with the events they leave behind.
+The status machine and type changes (docs/rules.md#statuses and #type-changes), with the
+events they leave behind.
 
 The rules are data: a `TransitionTable` of status moves per account type and
 `TypeChangeRules` of type changes with the right each needs. The functions here know only

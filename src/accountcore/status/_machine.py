@@ -114,7 +114,7 @@ def transition(
         at: the instant the change is recorded (timezone-aware).
         actor: who made the change, for the event.
         right: the function right used, when rights were checked.
-        table: the transition table (default: DOMAIN §2).
+        table: the transition table (default: docs/rules.md#statuses).
 
     Returns:
         The changed account and the `StatusChanged` event.

@@ -20,7 +20,7 @@ class Operation(enum.Enum):
     INVOICE = "invoice"
 
 
-#: status -> the operations it refuses (DOMAIN §2; docs/adr/0007-status-machine.md).
+#: status -> the operations it refuses (docs/rules.md#statuses; docs/adr/0007-status-machine.md).
 REFUSED: dict[AccountStatus, frozenset[Operation]] = {
     AccountStatus.ACTIVE: frozenset(),
     AccountStatus.REFERENCE: frozenset(),

@@ -20,7 +20,7 @@ _S = AccountStatus
 #: One row: from a status, to a status, for these account types.
 Row = tuple["AccountStatus | str", "AccountStatus | str", Iterable["AccountType | str"]]
 
-#: DOMAIN §2: every move starts or ends at Active.
+#: docs/rules.md#statuses: every move starts or ends at Active.
 DEFAULT_ROWS: tuple[tuple[AccountStatus, AccountStatus, frozenset[AccountType]], ...] = (
     (_ACTIVE, _S.REFERENCE, frozenset({_T.CUSTOMER, _T.RESELLER})),
     (_ACTIVE, _S.BLOCKED, frozenset({_T.CUSTOMER, _T.RESELLER, _T.SUPPLIER})),
@@ -137,7 +137,7 @@ class TransitionTable:
     @classmethod
     def default(cls) -> TransitionTable:
         """
-        Return the table of DOMAIN §2 (the Exact help page's button rules).
+        Return the table of docs/rules.md#statuses (the Exact help page's button rules).
         """
         return _DEFAULT
 

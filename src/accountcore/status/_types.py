@@ -1,4 +1,4 @@
-"""Type changes (DOMAIN §3) and the events they leave behind."""
+"""Type changes (docs/rules.md#type-changes) and the events they leave behind."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ._table import TransitionTable, _reachable, _rows, _shown
 _T = AccountType
 _DEFAULT_TABLE = TransitionTable.default()
 
-#: Right numbers of DOMAIN §3 (the rights package names them).
+#: Right numbers of docs/rules.md#type-changes (the rights package names them).
 VALIDATE_CUSTOMER_SIDE, VALIDATE_RESELLER, EDIT_TYPE, CUSTOMER_TO_RESELLER = 273, 274, 291, 406
 
 
@@ -110,7 +110,7 @@ class TypeChangeRules:
     @classmethod
     def default(cls) -> TypeChangeRules:
         """
-        Return the rules of DOMAIN §3.
+        Return the rules of docs/rules.md#type-changes.
         """
         return _DEFAULT_RULES
 
@@ -228,7 +228,7 @@ def change_type(
         contract_required: setting Mandatory: Contract; a change to Customer then needs a
             contract, shown through ``contracts``.
         contracts: the host's contract lookup.
-        rules: the type-change rules (default: DOMAIN §3).
+        rules: the type-change rules (default: docs/rules.md#type-changes).
         table: the status table that says which statuses a type may hold.
 
     Returns:

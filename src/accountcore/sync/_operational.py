@@ -1,5 +1,5 @@
 """
-Operational customers, their links to account customers, and the posting gate (DOMAIN §10).
+Operational customers, their links to account customers, and the posting gate (docs/rules.md#sync).
 
 An `OperationalCustomer` lives in a service-management or point-of-sale system and is never
 sent to the accounting system: it is not an `Account`, so `Change` refuses it (the "digital
