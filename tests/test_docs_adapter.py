@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).parent.parent / "docs" / "writing-an-adapter.md"
+from _paths import DOCS
+
+DOC = DOCS / "writing-an-adapter.md"
 
 
 def test_tutorial_adapter_passes_the_kit(tmp_path: Path) -> None:

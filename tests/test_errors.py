@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pickle
 import re
-from pathlib import Path
 
 import pytest
+from _paths import DOCS
 
 from accountcore import AccountCoreError, DefinitionError, Problem, ValidationError
 from accountcore.errors import CODES
 
-DOCS = Path(__file__).parent.parent / "docs" / "errors.md"
+ERRORS_DOC = DOCS / "errors.md"
 
 
 class TestProblem:
@@ -61,5 +61,5 @@ class TestCodeList:
 
     def test_docs_list_every_code(self) -> None:
         """docs/errors.md lists exactly the codes in accountcore.errors.CODES."""
-        documented = set(re.findall(r"^\| `([a-z_]+)` \|", DOCS.read_text(), re.MULTILINE))
+        documented = set(re.findall(r"^\| `([a-z_]+)` \|", ERRORS_DOC.read_text(), re.MULTILINE))
         assert documented == set(CODES)

@@ -33,7 +33,7 @@ def country(value: str) -> Failure | None:
 
 # A plain ASCII address (dot-atom local part, LDH labels, alphabetic TLD, no punycode) that
 # email-validator always accepts; everything else goes to email-validator, which decides.
-# tests/test_rules.py checks that the two agree.
+# tests/entities/test_rules.py checks that the two agree.
 @functools.cache
 def _pattern(source: str) -> re.Pattern[str]:
     """Compile a pattern on first use: compiling them all would slow `import accountcore`."""

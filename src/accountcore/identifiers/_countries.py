@@ -1,7 +1,7 @@
 """
 ISO 3166-1 alpha-2 country codes, as a literal so that checking a country loads nothing.
 
-Generated from pycountry's ISO 3166-1 data; ``tests/test_validation.py`` keeps it in step.
+Generated from pycountry's ISO 3166-1 data; ``tests/entities/test_rules.py`` keeps it in step.
 """
 
 ALPHA2: frozenset[str] = frozenset(

@@ -9,11 +9,11 @@ import copy
 import itertools
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from _paths import DOCS
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +52,7 @@ from accountcore.rights import (
 from accountcore.testing import account_statuses, account_types, accounts
 
 T, S = AccountType, AccountStatus
-ERRORS_DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+ERRORS_DOC = DOCS / "errors.md"
 
 ADMIN, CUSTOMER_MANAGER = "Administrator", "Customer manager"
 RESELLER_MANAGER, CONTROLLER = "Reseller manager", "Controller"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_sync_memory import START, Clock, create, limited, update
+from sync.test_sync_memory import START, Clock, create, limited, update
 
 from accountcore import ValidationError
 from accountcore.errors import (

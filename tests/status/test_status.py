@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import attrs
 import pytest
+from _paths import DOCS
 
 from accountcore import (
     Account,
@@ -344,13 +344,13 @@ class TestReplay:
         assert replay(make(T.SUPPLIER), [event], table=None).status is S.PILOT
 
 
-DOCS = Path(__file__).parent.parent / "docs" / "status.md"
+STATUS_DOC = DOCS / "status.md"
 
 
 class TestDiagrams:
     def test_docs_show_the_generated_diagram(self) -> None:
         """docs/status.md holds the default table's Mermaid diagram exactly as generated."""
-        assert to_mermaid(TransitionTable.default()) in DOCS.read_text()
+        assert to_mermaid(TransitionTable.default()) in STATUS_DOC.read_text()
 
     def test_per_type_diagram(self) -> None:
         """A supplier's diagram shows only the supplier's moves."""

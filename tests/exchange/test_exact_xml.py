@@ -10,14 +10,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from _paths import DATA as TEST_DATA
+from _paths import ROOT
 
 from accountcore import Account, AccountStatus, AccountType, from_dict
 from accountcore.errors import ValidationError
 from accountcore.exchange import RawRecord, ReadLimits, UnreadableFile, _exact_xml
 from accountcore.exchange._exact_xml import _CHILDREN, _FIELDS, UNKNOWN_SINCE, read_exact_xml
 
-DATA = Path(__file__).parent / "data" / "exact"
-XSD = Path(__file__).resolve().parents[2] / "shared" / "reference" / "eExact-Schema.xsd"
+DATA = TEST_DATA / "exact"
+XSD = ROOT.parent / "shared" / "reference" / "eExact-Schema.xsd"
 ADDRESS = (
     '<Addresses><Address type="VIS"><AddressLine1>Damrak 1</AddressLine1>'
     '<City>Amsterdam</City><Country code="NL"/></Address></Addresses>'

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import attrs
 import pytest
+from _paths import DOCS
 from _samples import record, with_value
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,7 +35,7 @@ from accountcore.validation import (
     MAX_LENGTHS,
 )
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
+VALIDATION_DOC = DOCS / "validation.md"
 IBAN = "NL91ABNA0417164300"
 ON = date(2024, 1, 2)
 ADDRESS = Address(line1="Damrak 1", city="Amsterdam", country="NL")
@@ -406,7 +406,7 @@ def _secrets(account: Account) -> list[str]:
 class TestDocs:
     def test_docs_list_the_length_limits(self) -> None:
         """docs/validation.md's table of lengths equals MAX_LENGTHS, field by field."""
-        text = DOCS.read_text(encoding="utf-8")
+        text = VALIDATION_DOC.read_text(encoding="utf-8")
         table = text.split("<!-- limits:", 1)[1].split("```", 1)[0]
         rows = re.findall(r"^\| `([a-z_.\[\]]+)`(?: \(text\))? \| ([0-9,]+) \|$", table, re.M)
         documented = {path: int(n.replace(",", "")) for path, n in rows}

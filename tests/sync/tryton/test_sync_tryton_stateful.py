@@ -1,5 +1,5 @@
 """
-The engine's state machine under faults (tests/test_sync_stateful.py) with the Tryton
+The engine's state machine under faults (tests/sync/test_sync_stateful.py) with the Tryton
 adapter behind the fault injector: the same invariants, fewer examples.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from _tryton import shared_system
 from hypothesis import HealthCheck, settings
-from test_sync_stateful import SyncMachine
+from sync.test_sync_stateful import SyncMachine
 
 from accountcore.entities import Account
 from accountcore.sync import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import attrs
 import pytest
+from _paths import ROOT
 from _sync import T0, account, entry
 from hypothesis import given
 from hypothesis import strategies as st
@@ -528,7 +528,7 @@ class TestPurity:
     @pytest.mark.parametrize("name", ENGINE_MODULES)
     def test_engine_modules_do_no_io(self, name: str) -> None:
         """The engine modules import no socket, clock, sleep or randomness."""
-        path = Path(__file__).parent.parent / "src" / "accountcore" / "sync" / f"{name}.py"
+        path = ROOT / "src" / "accountcore" / "sync" / f"{name}.py"
         imported: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from _paths import DATA
 from _samples import record
 
 from accountcore.cli import main
@@ -63,7 +64,7 @@ XML = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 T = TypeVar("T")
-EXACT = Path(__file__).parent / "data" / "exact"
+EXACT = DATA / "exact"
 #: The Exact XML fixtures and the exit code checking each must give.
 EXACT_EXITS = {
     "accounts.xml": 0,
