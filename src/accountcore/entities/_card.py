@@ -35,7 +35,9 @@ class AccountType(enum.Enum):
     SUSPECT = "T"
 
     # Members are singletons compared by identity; identity hashing is C-level, while
-    # Enum.__hash__ is a Python call. Status and rights tables hash these on every query.
+    # Enum.__hash__ is a Python call. Status and rights tables hash these on every query:
+    # `make bench`'s rows "can_transition" and "Policy.decide" (benchmarks/status.py,
+    # benchmarks/rights.py) need it.
     __hash__ = object.__hash__
 
 
@@ -61,7 +63,9 @@ class AccountStatus(enum.Enum):
     INACTIVE = "E"
 
     # Members are singletons compared by identity; identity hashing is C-level, while
-    # Enum.__hash__ is a Python call. Status and rights tables hash these on every query.
+    # Enum.__hash__ is a Python call. Status and rights tables hash these on every query:
+    # `make bench`'s rows "can_transition" and "Policy.decide" (benchmarks/status.py,
+    # benchmarks/rights.py) need it.
     __hash__ = object.__hash__
 
 

@@ -81,10 +81,23 @@ _LAYOUT_RULES = frozenset({"field_hidden", "field_read_only"})
 
 def _deny(rule: str, message_id: str, **params: object) -> Decision:
     shown = tuple((k, str(v)) for k, v in params.items())
-    return Decision(False, rule, None, frozenset(), message_id, shown)
+    return Decision(
+        allowed=False,
+        rule=rule,
+        right=None,
+        granting_roles=frozenset(),
+        message_id=message_id,
+        params=shown,
+    )
 
 
-_NO_RIGHT = Decision(True, "no_right_needed", None, frozenset(), "allowed.no_right_needed")
+_NO_RIGHT = Decision(
+    allowed=True,
+    rule="no_right_needed",
+    right=None,
+    granting_roles=frozenset(),
+    message_id="allowed.no_right_needed",
+)
 _NEEDS_ACCOUNT = _deny("no_account", "denied.account_required")
 _UNKNOWN = _deny("unknown_action", "denied.unknown_action")
 _EMPLOYEE = _deny("never_through_card", "denied.employee")
@@ -155,25 +168,7 @@ class Policy:
             right: frozenset(role.name for role in self.roles if right in role.rights)
             for right in FunctionRight
         }
-        decisions: dict[FunctionRight, Mapping[str, Decision]] = {}
-        for right, holders in granting.items():
-            by_key = {
-                "": Decision(
-                    False, "missing_right", right, holders, "denied.missing_right",
-                    _params(right, roles=", ".join(sorted(holders)) or "none"),
-                ),
-                "*": Decision(
-                    True, "direct_right", right, holders, "allowed.direct", _params(right)
-                ),
-                "-": Decision(
-                    True, "roles_not_checked", right, holders, "allowed.roles_not_checked"
-                ),
-            }  # fmt: skip
-            for name in holders:
-                by_key[name] = Decision(
-                    True, "role", right, holders, "allowed.role", _params(right, role=name)
-                )
-            decisions[right] = MappingProxyType(by_key)
+        decisions = {right: _decisions_for(right, holders) for right, holders in granting.items()}
         object.__setattr__(self, "_granting", MappingProxyType(granting))
         object.__setattr__(self, "_decisions", MappingProxyType(decisions))
 
@@ -221,6 +216,35 @@ class Policy:
         holding = granting & principal.roles
         # The alphabetically first granting role, so the answer never depends on hashing.
         return by_key[next(iter(holding)) if len(holding) == 1 else min(holding)]
+
+
+def _decisions_for(right: FunctionRight, holders: frozenset[str]) -> Mapping[str, Decision]:
+    """
+    Every decision a principal's rights can lead to for ``right``, by key: ``""`` (missing),
+    ``"*"`` (held directly), ``"-"`` (roles not checked) or the granting role's name.
+    """
+
+    def decision(
+        allowed: bool, rule: str, message_id: str, params: tuple[tuple[str, str], ...] = ()
+    ) -> Decision:
+        return Decision(
+            allowed=allowed,
+            rule=rule,
+            right=right,
+            granting_roles=holders,
+            message_id=message_id,
+            params=params,
+        )
+
+    roles = ", ".join(sorted(holders)) or "none"
+    by_key = {
+        "": decision(False, "missing_right", "denied.missing_right", _params(right, roles=roles)),
+        "*": decision(True, "direct_right", "allowed.direct", _params(right)),
+        "-": decision(True, "roles_not_checked", "allowed.roles_not_checked"),
+    }
+    for name in holders:
+        by_key[name] = decision(True, "role", "allowed.role", _params(right, role=name))
+    return MappingProxyType(by_key)
 
 
 def _create(policy: Policy, action: Create, account: Account | None) -> FunctionRight | Decision:

@@ -394,7 +394,9 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
         for f in attrs.fields(attrs.resolve_types(cls))
     }
     # Valid records take cattrs' plain function; only a failure pays for the detailed one,
-    # which collects every field's problem with its path.
+    # which collects every field's problem with its path. This speed trick stays because
+    # `make bench` needs it: its row "from_dict" (benchmarks/card.py) must stay within 1.0x of
+    # pydantic, and `check` within 10,000 rows a second (docs/adr/0012-check-throughput.md).
     fast: Callable[[object, object], object]
     detailed: Callable[[object, object], object]
     fast, detailed = (  # type: ignore[assignment]
