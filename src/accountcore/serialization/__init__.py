@@ -18,7 +18,8 @@ problem; rules that relate fields run once every field has been read.
 from __future__ import annotations
 
 from ._converter import configure_converter, from_dict, make_converter, problems_of, to_dict
-from ._hooks import JSONObject, JSONValue, describe_key, is_nameable
+from ._failures import describe_key, is_nameable
+from ._hooks import JSONObject, JSONValue
 
 __all__ = [
     "JSONObject",

@@ -35,17 +35,9 @@ from ..identifiers import (
     Identifier,
     VATNumber,
 )
-from ._hooks import (
-    _SECTIONS,
-    Hook,
-    JSONObject,
-    _base_hook,
-    _class_hook,
-    _fail_type,
-    _free_field,
-    _unstructure_free_field,
-    _walk,
-)
+from ._failures import _fail_type, _walk
+from ._free import _free_field, _unstructure_free_field
+from ._hooks import _SECTIONS, Hook, JSONObject, _base_hook, _class_hook
 
 
 def problems_of(exc: BaseException) -> tuple[Problem, ...]:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import enum
-import math
 import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any, NoReturn, Union
+from typing import Any, Union
 
 import attrs
 import cattrs
@@ -20,22 +18,28 @@ from ..entities import (
     CLASS_RULES,
     DEFAULT_MAX_LENGTH,
     FIELD_RULES,
-    MAX_AMOUNT_TEXT,
     MAX_LENGTHS,
     Account,
     Address,
     BankAccount,
     Contact,
     Financial,
-    FreeField,
-    FreeFieldKind,
     General,
     Marketing,
     Relations,
     Summary,
 )
 from ..errors import Problem, ValidationError
-from ..identifiers import IBAN, Identifier
+from ..identifiers import Identifier
+from ._failures import (
+    _fail,
+    _fail_type,
+    _marked,
+    _refuse,
+    _refused_again,
+    _walk,
+    unknown_keys,
+)
 
 #: A field rule: a value in, ``None`` or ``(code, message)`` out.
 Rule = Callable[[Any], "tuple[str, str] | None"]
@@ -61,94 +65,6 @@ _NORMALISE: dict[tuple[type, str], Callable[[str], str]] = {
     (Address, "country"): str.upper,
 }
 
-
-# --- failures ---------------------------------------------------------------------------------
-
-_JSON_NAMES = {
-    type(None): "null",
-    bool: "true/false",
-    int: "an integer",
-    float: "a number",
-    str: "text",
-    list: "an array",
-    tuple: "an array",
-    dict: "an object",
-}
-
-
-def _fail(code: str, message: str) -> NoReturn:
-    raise ValidationError([Problem((), code, message)])
-
-
-def _fail_type(value: object, expected: str) -> NoReturn:
-    if value is None:
-        _fail("required", "This field is required.")
-    got = _JSON_NAMES.get(type(value), type(value).__name__)
-    _fail("invalid_type", f"Expected {expected}, got {got}.")
-
-
-def _walk(exc: ClassValidationError) -> list[Problem]:
-    """
-    Turn one level of cattrs' detailed errors into problems (deeper levels already are).
-
-    Unknown keys are left to `unknown_keys`, which knows their places.
-    """
-    problems: list[Problem] = []
-    with_notes, others = exc.group_exceptions()
-    for sub, note in with_notes:
-        prefix = (note.name,)
-        if isinstance(sub, ValidationError):
-            problems += [p.prefixed(prefix) for p in sub.problems]
-        elif isinstance(sub, KeyError):
-            problems.append(Problem(prefix, "required", "This field is required."))
-        else:  # pragma: no cover - every hook raises ValidationError
-            problems.append(Problem(prefix, "invalid_type", "This value could not be read."))
-    if others:  # pragma: no cover - unknown keys are not cattrs' to refuse here
-        problems.append(Problem((), "invalid_type", "This object could not be read."))
-    return problems
-
-
-#: Unknown keys named one by one, at most; the rest are counted in one more problem.
-MAX_UNKNOWN_NAMED = 20
-_KEY_SHOWN = 40  # the longest key a message names
-
-
-def is_nameable(key: object) -> bool:
-    """
-    Tell whether a key may be named in a message: short printable text that cannot be an
-    IBAN, an account or a tax number (it holds fewer than four digits, and is no IBAN: a
-    Latvian one holds two).
-    """
-    return (
-        type(key) is str
-        and len(key) <= _KEY_SHOWN
-        and key.isprintable()
-        and sum(c.isdigit() for c in key) < 4
-        and not IBAN.is_valid(key)
-    )
-
-
-def describe_key(key: object, position: int) -> str:
-    """Name a key for a message: itself when `is_nameable`, else by its position (from 1)."""
-    return repr(key) if is_nameable(key) else f"number {position} (its name is not shown)"
-
-
-def unknown_keys(value: Mapping[Any, object], known: frozenset[str]) -> list[Problem]:
-    """
-    One ``unknown_field`` problem per key of ``value`` not in ``known``, in order, for the
-    first `MAX_UNKNOWN_NAMED`; one more problem counts the rest.
-    """
-    count = len(value) - sum(1 for key in known if key in value)
-    problems: list[Problem] = []
-    for n, key in enumerate(value, start=1):
-        if len(problems) == min(count, MAX_UNKNOWN_NAMED):
-            break
-        if key not in known:
-            problems.append(Problem((), "unknown_field", f"Unknown field {describe_key(key, n)}."))
-    if count > MAX_UNKNOWN_NAMED:
-        more = count - MAX_UNKNOWN_NAMED
-        problems.append(Problem((), "unknown_field", f"And {more:,} more unknown fields."))
-    return problems
 
 
 # --- structure hooks, one per field type --------------------------------------------------------
@@ -440,48 +356,6 @@ def _class_hook(conv: cattrs.Converter, cls: type, check: bool) -> Hook:
     return hook
 
 
-# --- reading a failed part once ---------------------------------------------------------------
-# Valid records take cattrs' fast functions; a failure is read again in detail, level by level.
-# Read naively, a faulty bank account would be read 2**depth times (the fast and the detailed
-# pass of the account, then of the financial section, then its own). Instead each class or
-# list hook's error records the raw value it is about, and the detailed pass of its parent
-# meets that value replaced by a marker whose hook re-raises the error at once. The
-# benchmark "refuse a hostile record of <= 1 MB" (benchmarks/limits.py) measures this.
-
-_SOURCE = "_accountcore_source"  # an attribute of the error: the raw value it is about
-
-
-class _Refused:
-    """A raw value whose hook already failed in this read; its hook raises the error again."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-
-def _refuse(value: object, problems: list[Problem]) -> NoReturn:
-    error = ValidationError(problems)
-    setattr(error, _SOURCE, value)
-    raise error from None
-
-
-def _refused_again(value: object) -> None:
-    if type(value) is _Refused:
-        raise value.error
-
-
-def _marked(value: dict[Any, object], error: BaseException) -> dict[Any, object]:
-    """``value`` with the one part that raised ``error`` replaced by a `_Refused` marker."""
-    source = getattr(error, _SOURCE, None)
-    if source is None:
-        return value
-    keys = [key for key, part in value.items() if part is source]
-    if len(keys) != 1:  # the same object under two keys: read both again
-        return value
-    return {**value, keys[0]: _Refused(error)}  # type: ignore[arg-type]
-
-
 def _contact_defaults(value: dict[str, object]) -> dict[str, object]:
     """The first email given switches both email flags on, unless the record sets them."""
     email = value.get("email")
@@ -496,82 +370,3 @@ _PREPARE: dict[type, Callable[[dict[str, object]], dict[str, object]]] = {
 }
 
 
-# --- free fields ---------------------------------------------------------------------------------
-
-
-def _amount(value: object) -> Decimal:
-    if type(value) is int:
-        return Decimal(value)
-    if type(value) is str:
-        if len(value) > MAX_AMOUNT_TEXT:
-            _fail("too_long", f"An amount is at most {MAX_AMOUNT_TEXT} characters long.")
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            pass
-        else:
-            if amount.is_finite():
-                return amount
-        _fail("invalid_format", "Expected an amount as decimal text, like '12.50'.")
-    _fail_type(value, "an amount as decimal text")
-
-
-def _number(value: object) -> int | float:
-    if type(value) is int or (type(value) is float and math.isfinite(value)):
-        return value
-    if type(value) is float:
-        _fail("out_of_range", "The number must be finite.")
-    _fail_type(value, "a number")
-
-
-_FREE_VALUE: dict[FreeFieldKind, Callable[[object], object]] = {
-    FreeFieldKind.TEXT: lambda v: _str(v, None),
-    FreeFieldKind.NUMBER: _number,
-    FreeFieldKind.AMOUNT: _amount,
-    FreeFieldKind.DATE: lambda v: _date(v, None),
-    FreeFieldKind.YES_NO: lambda v: _bool(v, None),
-}
-_FREE_KEYS = frozenset({"name", "kind", "value"})
-_FREE_VALUE_RULE = FIELD_RULES[FreeField]["value"]
-_FREE_HEAD: tuple[tuple[str, Hook], ...] = (
-    ("name", _ruled_text(FIELD_RULES[FreeField]["name"])),
-    ("kind", _enum(FreeFieldKind)),
-)
-
-
-def _free_field(value: object, _: object) -> FreeField:
-    if not isinstance(value, dict):
-        _fail_type(value, "an object")
-    problems = unknown_keys(value, _FREE_KEYS)
-    read: dict[str, object] = {}
-    for key, hook in _FREE_HEAD:
-        if key not in value:
-            problems.append(Problem((key,), "required", "This field is required."))
-            continue
-        try:
-            read[key] = hook(value[key], None)
-        except ValidationError as exc:
-            problems += [p.prefixed((key,)) for p in exc.problems]
-    raw = value.get("value")
-    kind = read.get("kind")
-    if isinstance(kind, FreeFieldKind) and raw is not None:
-        try:
-            read["value"] = _FREE_VALUE[kind](raw)
-            if (failure := _FREE_VALUE_RULE(read["value"])) is not None:
-                _fail(*failure)
-        except ValidationError as exc:
-            problems += [p.prefixed(("value",)) for p in exc.problems]
-    if problems:
-        raise ValidationError(problems)
-    return FreeField(**read)  # type: ignore[arg-type]
-
-
-def _unstructure_free_field(field: FreeField) -> JSONObject:
-    value = field.value
-    if isinstance(value, Decimal):
-        shown: JSONValue = str(value)
-    elif isinstance(value, date):
-        shown = value.isoformat()
-    else:
-        shown = value
-    return {"name": field.name, "kind": field.kind.value, "value": shown}
