@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from _paths import DATA as TEST_DATA
 from _paths import ROOT
+from _streams import Endless
 
 from accountcore import Account, AccountStatus, AccountType, from_dict
 from accountcore.errors import ValidationError
@@ -504,26 +505,6 @@ def over(what: str, limit: int) -> str:
     return f"{what} is longer than {limit:,} bytes (the limit; raise it with --max-record-length)"
 
 
-class EndlessBytes(io.RawIOBase):
-    """``head``, then ``filler`` for ever; reading over ``budget`` bytes fails the test."""
-
-    def __init__(self, head: bytes, filler: bytes, budget: int = 512 * 1024) -> None:
-        self.data, self.filler, self.budget, self.served = head, filler, budget, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        size = len(buffer)
-        if len(self.data) < size:
-            self.data += self.filler * (size // len(self.filler) + 1)
-        buffer[:size], self.data = self.data[:size], self.data[size:]
-        self.served += size
-        if self.served > self.budget:
-            raise AssertionError(f"read {self.served:,} bytes of an endless file")
-        return size
-
-
 class TestLimits:
     @pytest.mark.parametrize("over_by", [0, 1])
     def test_an_account_at_the_limit(self, tmp_path: Path, over_by: int) -> None:
@@ -562,7 +543,7 @@ class TestLimits:
     ) -> None:
         """An account, tag or comment that never ends is refused once it is too long: the
         reader takes the limit and a chunk or two, never the rest."""
-        stream = EndlessBytes(head.encode(), filler.encode())
+        stream = Endless(head.encode(), filler.encode(), budget=512 * 1024)
         monkeypatch.setattr(_exact_xml, "_open", lambda path: io.BufferedReader(stream))
         path = Path("endless.xml")
         assert unreadable_with(path, ReadLimits(line=1, record=1000)) == f"{path}: {reason}"
