@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import importlib.util
 import io
 import json
 import os
@@ -497,6 +498,9 @@ class TestLimits:
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("rich") is None, reason="needs rich: pip install 'accountcore[cli]'"
+)
 class TestProgress:
     def test_bar_only_when_wanted(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The progress callback exists when asked for (rich is installed) and draws quietly."""
