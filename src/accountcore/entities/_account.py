@@ -156,6 +156,8 @@ INT_RANGES: Mapping[type, Mapping[str, tuple[int, int]]] = MappingProxyType(
 MAX_ITEMS: Mapping[type, Mapping[str, int]] = MappingProxyType(
     {cls: limits.items for cls, limits in _LIMITS.items() if limits.items}
 )
+
+
 class Tables(NamedTuple):
     """The card's own rules, by class: built on first use, so `import accountcore` stays light."""
 
