@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from ..entities import FIELD_RULES, MAX_AMOUNT_TEXT, FreeField, FreeFieldKind
 from ..errors import Problem, ValidationError
 from ._failures import _fail, _fail_type, unknown_keys
-from ._hooks import Hook, JSONObject, JSONValue, _bool, _date, _enum, _ruled_text, _str
+from ._hooks import Hook, JSONObject, JSONValue, _bool, _date, _enum, _str, text_hook
 
 
 def _amount(value: object) -> Decimal:
@@ -48,7 +48,7 @@ _FREE_VALUE: dict[FreeFieldKind, Callable[[object], object]] = {
 _FREE_KEYS = frozenset({"name", "kind", "value"})
 _FREE_VALUE_RULE = FIELD_RULES[FreeField]["value"]
 _FREE_HEAD: tuple[tuple[str, Hook], ...] = (
-    ("name", _ruled_text(FIELD_RULES[FreeField]["name"])),
+    ("name", text_hook(FIELD_RULES[FreeField]["name"], optional=False)),
     ("kind", _enum(FreeFieldKind)),
 )
 

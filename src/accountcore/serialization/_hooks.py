@@ -7,7 +7,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Union
+from typing import Any, NoReturn, Union
 
 import attrs
 import cattrs
@@ -156,11 +156,15 @@ def _checked(
 MAX_FAILED_ITEMS = 20
 
 
-def _tuple_of(inner: Hook) -> Hook:
+def _tuple_of(inner: Hook, count: Rule | None = None) -> Hook:
+    """Read a list item by item; ``count`` refuses a list too long before any item is read."""
+
     def hook(value: object, type_: object) -> tuple[object, ...]:
         if type(value) is not list and type(value) is not tuple:
             _refused_again(value)
             _fail_type(value, "an array")
+        if count is not None and (failure := count(value)) is not None:
+            _refuse(value, [Problem((), *failure)])
         items: list[object] = []
         problems: list[Problem] = []
         failed = 0
@@ -202,10 +206,10 @@ def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, chec
     rule = _rules_of(owner).get(name)
     base = _base_hook(conv, tp, check)
     if typing.get_origin(tp) is tuple and rule is not None:
-        return _counted(base, rule)  # type: ignore[arg-type]
+        return _tuple_of(_base_hook(conv, typing.get_args(tp)[0], check), rule)  # type: ignore[arg-type]
     if base is _str and normalise is None and rule is not None:
-        # Text with a rule, the commonest checked field: the type check inlined.
-        return _optional_ruled_text(rule) if optional else _ruled_text(rule)  # type: ignore[arg-type]
+        # Text with a rule, the commonest checked field: the type and length checks inlined.
+        return text_hook(rule, optional=optional)  # type: ignore[arg-type]
     if not optional:
         return base if normalise is None and rule is None else _checked(base, normalise, rule)  # type: ignore[arg-type]
     if normalise is None and rule is None:
@@ -218,38 +222,51 @@ def _within(limit: int, normalise: Callable[[str], str]) -> Callable[[str], str]
     return lambda text: normalise(text) if len(text) <= limit else text
 
 
-def _counted(inner: Hook, rule: Rule) -> Hook:
-    """Refuse a list longer than its limit before reading a single item."""
 
-    def hook(value: object, type_: object) -> object:
-        if type(value) in (list, tuple) and (failure := rule(value)) is not None:
-            _refuse(value, [Problem((), *failure)])
-        return inner(value, type_)
-
-    return hook
+#: Text longer than this cannot be, so a rule without a length of its own checks none.
+_NO_LIMIT = 1 << 62
 
 
-def _ruled_text(rule: Rule) -> Hook:
-    """`_checked` for text without normalising: type, then rule."""
+def _too_long(limit: int) -> NoReturn:
+    _fail("too_long", f"The text is longer than {limit:,} characters, its maximum.")
+
+
+def text_hook(rule: Rule, *, optional: bool) -> Hook:
+    """
+    Read text held to ``rule``: its length limit (from `accountcore.entities`' `limited`)
+    checked inline, then its own check, if any.
+    """
+    limit, own = getattr(rule, "limit", None), getattr(rule, "rule", rule)
+    if limit is None:
+        limit, own = _NO_LIMIT, rule
+    return _optional_ruled_text(limit, own) if optional else _ruled_text(limit, own)
+
+
+def _ruled_text(limit: int, rule: Rule | None) -> Hook:
+    """`_checked` for text without normalising: type, length, then rule."""
 
     def hook(value: object, _: object) -> str:
         if type(value) is not str:
             _fail_type(value, "text")
-        if (failure := rule(value)) is not None:
+        if len(value) > limit:
+            _too_long(limit)
+        if rule is not None and (failure := rule(value)) is not None:
             _fail(*failure)
         return value
 
     return hook
 
 
-def _optional_ruled_text(rule: Rule) -> Hook:
+def _optional_ruled_text(limit: int, rule: Rule | None) -> Hook:
     """`_optional_checked` for text without normalising: null and blank read as absent."""
 
     def hook(value: object, _: object) -> str | None:
         if type(value) is str:
             if not value or value.isspace():
                 return None
-            if (failure := rule(value)) is not None:
+            if len(value) > limit:
+                _too_long(limit)
+            if rule is not None and (failure := rule(value)) is not None:
                 _fail(*failure)
             return value
         if value is None:
