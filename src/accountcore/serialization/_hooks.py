@@ -204,9 +204,9 @@ def _field_hook(conv: cattrs.Converter, tp: object, owner: type, name: str, chec
     if normalise is not None:
         normalise = _within(MAX_LENGTHS.get(owner, {}).get(name, DEFAULT_MAX_LENGTH), normalise)
     rule = _rules_of(owner).get(name)
-    base = _base_hook(conv, tp, check)
     if typing.get_origin(tp) is tuple and rule is not None:
         return _tuple_of(_base_hook(conv, typing.get_args(tp)[0], check), rule)  # type: ignore[arg-type]
+    base = _base_hook(conv, tp, check)
     if base is _str and normalise is None and rule is not None:
         # Text with a rule, the commonest checked field: the type and length checks inlined.
         return text_hook(rule, optional=optional)  # type: ignore[arg-type]
