@@ -1,12 +1,12 @@
 """IBAN and BIC, checked by schwifty, with a quick path for values that pass."""
 
-
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import attrs
 
@@ -18,6 +18,7 @@ from ._base import (
     CheckStrength,
     Identifier,
     _library_error,
+    _problem,
     _require_text,
     _strip_separators,
 )
@@ -27,7 +28,8 @@ from ._countries import ALPHA2
 @attrs.frozen(repr=False, weakref_slot=False)
 class IBAN(Identifier):
     """
-    An International Bank Account Number, checked by schwifty (ISO 13616 check digits).
+    An International Bank Account Number, checked by schwifty: its country's format, its ISO
+    13616 check digits and, where schwifty has a method for them, its national check digits.
 
     .. versionadded:: 0.1
     """
@@ -37,23 +39,79 @@ class IBAN(Identifier):
 
     @classmethod
     def parse(cls, raw: object) -> Self:
+        """
+        Compact and check ``raw``: its country's length and BBAN format, the ISO 7064 mod 97-10
+        check digits, and the national check digits where schwifty has a method for the
+        country (or, in Germany, the bank): it accepts what ``schwifty.IBAN(text,
+        validate_bban=True)`` accepts.
+
+        Whitespace, dashes and dots between the characters are separators:
+        ``BE 43.4679.1170.4101`` and ``ES15-0049-1806-9121-1186-9374`` parse.
+
+        Raises:
+            ValidationError: with one problem at path ``()``; ``invalid_checksum`` for wrong
+                IBAN or national check digits.
+
+        .. versionchanged:: 0.2
+           Dashes and dots are separators; national check digits are checked.
+        """
         text = _require_text(cls.kind, raw)
-        compact = _compact(text)
+        compact = _compact_iban(text)
         if _iban_passes(compact):
             return cls(compact, CheckStrength.CHECKSUM)
         schwifty, errors = _schwifty()  # it says what is wrong, in its order of checks
         try:
-            value = schwifty.IBAN(text)
+            value = str(schwifty.IBAN(compact).compact)
         except errors as exc:
             raise _library_error(cls.kind, exc) from None
-        return cls(str(value.compact), CheckStrength.CHECKSUM)
+        # Schwifty took the format and the mod-97 check digits, so the national ones are wrong
+        # (unless the quick check and schwifty disagree, which the tests rule out).
+        if _national_passes(value[:2], value[4:]):
+            return cls(value, CheckStrength.CHECKSUM)
+        raise _problem(
+            cls.kind,
+            "invalid_checksum",
+            "the national check digits inside its account number are wrong",
+        )
 
     @property
     def country(self) -> str:
         """
-        The ISO 3166-1 alpha-2 country code.
+        The country code: ISO 3166-1 alpha-2, or ``XK`` for Kosovo.
         """
         return self.compact[:2]
+
+    @property
+    def bank_name(self) -> str | None:
+        """
+        The name schwifty's bank registry gives the IBAN's bank, or ``None`` when it lists none.
+
+        >>> IBAN.parse("NL91ABNA0417164300").bank_name
+        'ABN AMRO BANK N.V.'
+
+        .. versionadded:: 0.2
+        """
+        bank = _iban_bank(self.country, self.compact[4:])
+        return bank.name if bank is not None else None
+
+    @property
+    def bank_bic(self) -> BIC | None:
+        """
+        The BIC schwifty's bank registry gives the IBAN's bank, when it is exactly known.
+
+        That is when the BICs the registry lists for the bank (those of its entries marked
+        primary, if any are) are of one institution, the same first eight characters: the BIC
+        when they are one (``XXX``, the head office's branch code, makes no other), else the
+        institution's eight characters (a bank listed with a BIC per branch). ``None`` when the
+        registry lists no BIC for the bank, or BICs of several institutions.
+
+        >>> IBAN.parse("NL91ABNA0417164300").bank_bic
+        BIC('ABNANL2A')
+
+        .. versionadded:: 0.2
+        """
+        code = _iban_bank_bic(self.country, self.compact[4:])
+        return BIC(code, CheckStrength.FORMAT) if code is not None else None
 
     @property
     def formatted(self) -> str:
@@ -100,7 +158,8 @@ _IBAN_NUMBER_EXEMPT = frozenset({"BE", "DE", "HU"})
 @attrs.frozen(repr=False, weakref_slot=False)
 class BIC(Identifier):
     """
-    A Business Identifier Code (SWIFT), checked by schwifty for shape and country.
+    A Business Identifier Code (SWIFT), checked by schwifty for shape and country (Kosovo's
+    ``XK`` too, which schwifty refuses in a BIC but accepts in an IBAN).
 
     .. versionadded:: 0.1
     """
@@ -109,24 +168,55 @@ class BIC(Identifier):
 
     @classmethod
     def parse(cls, raw: object) -> Self:
+        """
+        Compact and check ``raw``: 8 or 11 letters and digits, with a country whose BICs or
+        IBANs exist (an ISO 3166-1 alpha-2 code, or Kosovo's ``XK``).
+
+        Raises:
+            ValidationError: with one problem at path ``()``.
+
+        .. versionchanged:: 0.2
+           A BIC of every country with IBANs is accepted, Kosovo's too.
+        """
         text = _require_text(cls.kind, raw)
         compact = _compact(text)
-        # Schwifty asks pycountry for the country; ALPHA2 is pycountry's list of codes.
-        if _shapes().bic.fullmatch(compact) and compact[4:6] in ALPHA2:
+        if _shapes().bic.fullmatch(compact) and _bic_country(compact[4:6]):
             return cls(compact, CheckStrength.FORMAT)
         schwifty, errors = _schwifty()  # it says what is wrong
         try:
-            value = schwifty.BIC(text)
+            value = schwifty.BIC(compact)
         except errors as exc:
+            from schwifty.exceptions import InvalidCountryCode
+
+            # Schwifty checks the length and the letters first: a BIC it refuses for its
+            # country alone is well-formed, and a country with IBANs has BICs too.
+            if isinstance(exc, InvalidCountryCode) and _bic_country(compact[4:6]):
+                return cls(compact, CheckStrength.FORMAT)
             raise _library_error(cls.kind, exc) from None
         return cls(str(value.compact), CheckStrength.FORMAT)
 
     @property
     def country(self) -> str:
         """
-        The ISO 3166-1 alpha-2 country code (characters 5 and 6).
+        The country code (characters 5 and 6): ISO 3166-1 alpha-2, or ``XK`` for Kosovo.
         """
         return self.compact[4:6]
+
+    @property
+    def bank_name(self) -> str | None:
+        """
+        The name schwifty's bank registry gives the BIC's bank, or ``None`` when it lists none.
+
+        An 11-character BIC the registry does not list is looked up by its first eight
+        characters (the institution); a BIC of a territory whose banks issue another country's
+        IBANs (Réunion's, say) is looked up in that country's registry too.
+
+        >>> BIC.parse("INGBNL2A").bank_name
+        'ING'
+
+        .. versionadded:: 0.2
+        """
+        return _bic_bank_name(self.compact)
 
     def belongs_to(self, iban: IBAN) -> bool | None:
         """
@@ -158,7 +248,7 @@ _IBAN_TERRITORIES: dict[str, frozenset[str]] = {
 }
 
 
-# --- D-U-N-S and GLN -------------------------------------------------------------------------
+# --- schwifty, loaded on first use -----------------------------------------------------------
 
 
 @functools.cache
@@ -171,10 +261,13 @@ def _schwifty() -> tuple[ModuleType, tuple[type[Exception], ...]]:
 
 
 # Schwifty's checks of a valid IBAN or BIC, done here without building its objects (which
-# cost more than the checks): the same clean-up, spec, pattern and arithmetic, so a value
-# passes exactly when schwifty accepts it. A value that fails goes to schwifty, for its error.
+# cost more than the checks): the same clean-up, spec, pattern and arithmetic, and schwifty's
+# own national check methods, so a value passes exactly when schwifty accepts it (an IBAN with
+# validate_bban=True, its dashes and dots taken out; a BIC of Kosovo too). A value that fails
+# goes to schwifty, for its error.
 class _Shapes(NamedTuple):
     whitespace: re.Pattern[str]
+    separators: re.Pattern[str]  #: what an IBAN may be written with: whitespace, dashes, dots
     iban: re.Pattern[str]  #: letters, digits, then letters and digits, ASCII only
     bic: re.Pattern[str]
     numerify: dict[int, str]  #: a letter to its number, A to Z as 10 to 35
@@ -186,6 +279,7 @@ def _shapes() -> _Shapes:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     return _Shapes(
         re.compile(r"\s+"),
+        re.compile(r"[\s.\-]+"),
         re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]+"),
         re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?"),
         str.maketrans({letter: str(10 + n) for n, letter in enumerate(letters)}),
@@ -198,36 +292,144 @@ def _compact(text: str) -> str:
     return text.upper() if text.isalnum() else _shapes().whitespace.sub("", text).upper()
 
 
+def _compact_iban(text: str) -> str:
+    """Clean up the IBAN ``text``: no whitespace, dashes or dots, upper case."""
+    return text.upper() if text.isalnum() else _shapes().separators.sub("", text).upper()
+
+
+class _Spec(NamedTuple):
+    """What schwifty checks of a country's IBANs."""
+
+    length: int  #: characters in an IBAN
+    pattern: re.Pattern[str]  #: the BBAN format
+    digits: str  #: the country code in digits (``NL`` is ``2321``)
+    national: Callable[[str], bool] | None  #: the national check of a BBAN, if schwifty has one
+
+
 @functools.lru_cache(maxsize=1024)
-def _iban_spec(country: str) -> tuple[int, re.Pattern[str], str] | None:
-    """
-    Return the IBAN length and BBAN pattern schwifty holds for ``country``, if any, and the
-    country code in digits (``NL`` is ``2321``).
-    """
+def _iban_spec(country: str) -> _Spec | None:
+    """Return what schwifty checks of ``country``'s IBANs, or None when it knows no IBANs."""
     from schwifty import registry
 
     try:
         spec = registry.get_iban_spec(country)
     except _schwifty()[1]:
         return None
-    return spec.iban_length, spec.regex, country.translate(_shapes().numerify)
+    digits = country.translate(_shapes().numerify)
+    return _Spec(spec.iban_length, spec.regex, digits, _national_check(country))
 
 
 def _iban_passes(compact: str) -> bool:
     """
-    Tell whether schwifty accepts the cleaned-up IBAN ``compact``: ASCII letters and digits,
-    the country's length and BBAN pattern, and ISO 7064 mod 97-10 check digits.
+    Tell whether schwifty, checking national check digits too (``validate_bban=True``),
+    accepts the cleaned-up IBAN ``compact``: ASCII letters and digits, the country's length
+    and BBAN pattern, ISO 7064 mod 97-10 check digits, then the national check digits.
     """
     shapes = _shapes()
     if not shapes.iban.fullmatch(compact) or (spec := _iban_spec(compact[:2])) is None:
         return False
-    length, pattern, country = spec
     bban = compact[4:]
-    if len(compact) != length or not pattern.match(bban):
+    if len(compact) != spec.length or not spec.pattern.match(bban):
         return False
     # Schwifty computes the check digits (98 minus the remainder, 02 to 98) and compares.
-    number = int((bban if bban.isdigit() else bban.translate(shapes.numerify)) + country)
-    return int(compact[2:4]) == 98 - number * 100 % 97
+    number = int((bban if bban.isdigit() else bban.translate(shapes.numerify)) + spec.digits)
+    if int(compact[2:4]) != 98 - number * 100 % 97:
+        return False
+    return spec.national is None or spec.national(bban)
+
+
+@functools.lru_cache(maxsize=1024)
+def _bic_country(country: str) -> bool:
+    """
+    Tell whether a BIC may be of ``country``: an ISO 3166-1 alpha-2 code (schwifty asks
+    pycountry, whose list ALPHA2 is) or a country schwifty has IBANs of (Kosovo's ``XK``).
+    """
+    if country in ALPHA2:
+        return True
+    from schwifty import registry
+
+    try:
+        registry.get_iban_spec(country)
+    except _schwifty()[1]:
+        return False
+    return True
+
+
+# --- national check digits --------------------------------------------------------------------
+# Schwifty picks the method by country and, where a bank in its registry names one (German banks
+# do), by bank; a country or bank without a method it implements is not checked. The checks
+# run schwifty's own method objects, on the parts of the BBAN its spec says they read.
+
+
+def _national_check(country: str) -> Callable[[str], bool] | None:
+    """
+    Return the check of ``country``'s national check digits, which tells whether those of a
+    BBAN (of the country's length and format) are right, or None when schwifty has none.
+    """
+    from schwifty import registry
+    from schwifty.checksum import algorithms
+
+    prefix = f"{country}:"
+    methods = {key[len(prefix) :] for key in algorithms if key.startswith(prefix)}
+    layout = _bban_layout(country)
+    if not methods or layout is None:
+        return None
+    if methods != {"default"} or any(
+        bank.checksum_algo != "default" for bank in registry.get_banks_by_country(country)
+    ):
+        return functools.partial(_check_by_bank, country, layout.lookup)
+    method = _national_method(country, "default")
+    return functools.partial(_check, *method) if method is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _national_method(country: str, name: str) -> tuple[Any, tuple[slice, ...], slice] | None:
+    """
+    Return schwifty's national check method ``name`` of ``country``, the parts of a BBAN it
+    reads and where the check digits lie, or None when schwifty has no such method.
+    """
+    from schwifty import registry
+    from schwifty.checksum import algorithms
+    from schwifty.domain import Component
+
+    method = algorithms.get(f"{country}:{name}")
+    if method is None:
+        return None
+    positions = registry.get_iban_spec(country).positions
+
+    def where(component: Any) -> slice:
+        at = positions.get(component)
+        return slice(at.start, at.end) if at is not None else slice(0, 0)
+
+    reads = tuple(where(component) for component in method.accepts)
+    return method, reads, where(Component("national_checksum_digits"))
+
+
+def _check(method: Any, reads: tuple[slice, ...], digits: slice, bban: str) -> bool:
+    """Tell whether schwifty's national check ``method`` passes ``bban``."""
+    try:
+        return bool(method.validate([bban[part] for part in reads], bban[digits]))
+    except Exception:  # a method that cannot compute a check digit refuses the number
+        return False
+
+
+def _check_by_bank(country: str, lookup: tuple[slice, ...], bban: str) -> bool:
+    """Tell whether the national check of the bank of ``bban`` passes it (or there is none)."""
+    bank = _bank_entry(country, "".join(bban[part] for part in lookup))
+    method = _national_method(country, bank.checksum_algo if bank is not None else "default")
+    return method is None or _check(*method, bban)
+
+
+def _national_passes(country: str, bban: str) -> bool:
+    """
+    Tell whether the national check digits of ``bban``, a BBAN of ``country`` of the right
+    length and format, are right, or are not checked (by schwifty either).
+    """
+    spec = _iban_spec(country)
+    return spec is None or spec.national is None or spec.national(bban)
+
+
+# --- banks -----------------------------------------------------------------------------------
 
 
 class _BBANLayout(NamedTuple):
@@ -236,6 +438,7 @@ class _BBANLayout(NamedTuple):
     length: int  #: characters in a BBAN of the country
     bank_key: int  #: leading characters that hold what names the bank (its bank lookup key)
     account: slice  #: where the account code lies
+    lookup: tuple[slice, ...]  #: the parts that, joined, are the bank lookup key
 
 
 @functools.lru_cache(maxsize=1024)
@@ -256,7 +459,85 @@ def _bban_layout(country: str) -> _BBANLayout | None:
     bank_key = max((part.end for part in parts if part is not None), default=0)
     account = spec.positions.get(Component("account_code"))
     where = slice(account.start, account.end) if account is not None else slice(0, 0)
-    return _BBANLayout(spec.bban_length, bank_key, where)
+    key = tuple(slice(part.start, part.end) for part in parts if part is not None)
+    return _BBANLayout(spec.bban_length, bank_key, where, key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _bank_entry(country: str, key: str) -> Any:
+    """
+    Return the entry of schwifty's bank registry for the bank lookup ``key`` of ``country``,
+    as schwifty picks it (the first marked primary, else the first), or None.
+    """
+    from schwifty import registry
+
+    banks = registry.get_banks_by_code(country, key)
+    return next((bank for bank in banks if bank.primary), banks[0]) if banks else None
+
+
+def _lookup_key(country: str, bban: str) -> str | None:
+    """Return the bank lookup key of ``bban``, or None when it is not a BBAN of ``country``."""
+    layout = _bban_layout(country)
+    if layout is None or len(bban) != layout.length:
+        return None
+    return "".join(bban[part] for part in layout.lookup)
+
+
+def _iban_bank(country: str, bban: str) -> Any:
+    """Return the registry's entry for the bank of ``bban``, a BBAN of ``country``, or None."""
+    key = _lookup_key(country, bban)
+    return _bank_entry(country, key) if key is not None else None
+
+
+def _iban_bank_bic(country: str, bban: str) -> str | None:
+    """Return the BIC of the bank of ``bban`` when exactly known (see `IBAN.bank_bic`)."""
+    key = _lookup_key(country, bban)
+    return _bank_bic(country, key) if key is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _bank_bic(country: str, key: str) -> str | None:
+    """Return the one BIC, or institution, the registry lists for bank ``key`` of ``country``."""
+    from schwifty import registry
+
+    banks = registry.get_banks_by_code(country, key)
+    written = {
+        code
+        for bank in ([bank for bank in banks if bank.primary] or banks)
+        if (code := (bank.bic or "").upper())
+        and _shapes().bic.fullmatch(code)
+        and _bic_country(code[4:6])
+    }
+    # ``XXX``, the branch code of an institution's head office, adds nothing to a BIC.
+    codes = {code[:8] if code.endswith("XXX") else code for code in written}
+    if len({code[:8] for code in codes}) != 1:
+        return None  # no BIC, or BICs of several institutions
+    if len(codes) > 1:
+        return next(iter(codes))[:8]  # branches of one institution
+    return min(written, key=len)  # one BIC, as the registry writes it (the shorter way)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bic_bank_name(bic: str) -> str | None:
+    """Return the registry's name for the bank of ``bic`` (see `BIC.bank_name`), or None."""
+    from schwifty import registry
+
+    codes = [bic] + ([bic[:8], bic[:8] + "XXX"] if len(bic) == 11 else [bic + "XXX"])
+    banks = [bank for code in codes for bank in registry.get_banks_by_bic(code)]
+    if not banks:
+        country = bic[4:6]
+        homes = [home for home, areas in _IBAN_TERRITORIES.items() if country in areas]
+        wanted = set(codes)
+        banks = [
+            bank
+            for home in homes
+            for bank in registry.get_banks_by_country(home)
+            if (bank.bic or "").upper() in wanted
+        ]
+    names = sorted({bank.name for bank in banks if bank.primary and bank.name}) or sorted(
+        {bank.name for bank in banks if bank.name}
+    )
+    return names[0] if names else None
 
 
 @functools.lru_cache(maxsize=4096)
