@@ -17,7 +17,12 @@ class DUNS(Identifier):
     """
     A Dun & Bradstreet D-U-N-S number: 9 digits, leading zeros kept (format only).
 
+    Nine zeros are refused (``invalid_format``): D&B never assigns it, and it is what a form
+    holds when nobody filled it in.
+
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``000000000`` is refused.
     """
 
     kind: ClassVar[str] = "D-U-N-S number"
@@ -29,6 +34,8 @@ class DUNS(Identifier):
             raise _problem(cls.kind, "invalid_format", "it has only digits")
         if len(compact) != 9:
             raise _problem(cls.kind, "invalid_length", "it has 9 digits")
+        if compact == "000000000":
+            raise _problem(cls.kind, "invalid_format", "it is all zeros")
         return cls(compact, CheckStrength.FORMAT)
 
     @property

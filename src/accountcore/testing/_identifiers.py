@@ -178,7 +178,9 @@ _COUNTRIES = tuple(sorted(ALPHA2))
 @functools.cache
 def _raw_coc(country: str) -> SearchStrategy[str]:
     from stdnum import luhn
+    from stdnum.be import vat as be
     from stdnum.dk import cvr
+    from stdnum.pl import regon
 
     if country == "NL":
         return _digits(8)
@@ -186,6 +188,11 @@ def _raw_coc(country: str) -> SearchStrategy[str]:
         return _digits(8).map(lambda d: d + luhn.calc_check_digit(d))
     if country == "DK":
         return _digits(7, first_nonzero=True).map(lambda d: _weighted_11(d, cvr.checksum))
+    if country == "BE":
+        return st.integers(1, 19_999_999).map(lambda i: _be_vat(str(i).zfill(8), be.checksum)[2:])
+    if country == "PL":
+        krs = _digits(10)
+        return krs | _digits(8).map(lambda d: d + regon.calc_check_digit(d))
     if country in _KNOWN_COC:
         return st.just(_KNOWN_COC[country])
     prefix = st.sampled_from(["", "HRB ", "No. ", "RC-", "(A) "])
@@ -213,7 +220,7 @@ def coc_numbers(country: str | None = None) -> SearchStrategy[ChamberOfCommerceN
     if country is not None and country not in ALPHA2:
         raise InvalidArgument(f"{country!r} is not an ISO 3166-1 alpha-2 country code")
     if country is None:
-        checked = st.sampled_from(["NL", "FR", "DK", *_KNOWN_COC])
+        checked = st.sampled_from(["NL", "FR", "DK", "BE", "PL", *_KNOWN_COC])
         return (checked | st.sampled_from(_COUNTRIES)).flatmap(coc_numbers)
     return _raw_coc(country).map(lambda raw: ChamberOfCommerceNumber.parse(raw, country))
 
@@ -227,7 +234,7 @@ def duns_numbers() -> SearchStrategy[DUNS]:
 
     .. versionadded:: 0.1
     """
-    return _digits(9).map(DUNS.parse)
+    return st.integers(1, 10**9 - 1).map(lambda i: DUNS.parse(f"{i:09d}"))
 
 
 def glns() -> SearchStrategy[GLN]:

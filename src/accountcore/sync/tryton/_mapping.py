@@ -102,8 +102,8 @@ def vat_identifier(vat: VATNumber, types: frozenset[str]) -> tuple[str, str] | N
     that accepts it: ``eu_vat`` with the prefix for EU members, else the country's own type.
     """
     compact = vat.compact
-    country = compact[:2]
-    if country in _EU and "eu_vat" in types:
+    country = compact[:2]  # XI for Northern Ireland: an EU VAT prefix, though GB is not
+    if (country in _EU or country == "XI") and "eu_vat" in types:
         code = "EL" + compact[2:] if country == "GR" else compact
         return ("eu_vat", code) if _stdnum_valid("eu_vat", code) else None
     kind = f"{country.lower()}_vat"
