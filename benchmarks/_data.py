@@ -45,32 +45,42 @@ class Country:
     coc: _vat.Maker | None = None
     has_iban: bool = True
     us_bics: tuple[str, ...] = ()
+    #: Leading digits of the national number that phonenumbers files as assigned, each
+    #: followed by `phone_tail` drawn digits (a US exchange starts with 2-9, so its first
+    #: digit is in the prefix).
+    phones: tuple[str, ...] = ()
+    phone_tail: int = 7
 
 
 COUNTRIES: tuple[Country, ...] = (
     Country("NL", "Netherlands", 30, "nl", "+31", ("B.V.", "N.V.", "V.O.F."),
             ("Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "Delft", "Zwolle"),
-            ("NH", "ZH", "UT"), _vat.vat_nl, _vat.kvk),
+            ("NH", "ZH", "UT"), _vat.vat_nl, _vat.kvk,
+            phones=("20", "10", "30", "40", "15", "50", "70", "24", "13", "38")),
     Country("DE", "Germany", 18, "de", "+49", ("GmbH", "AG", "KG"),
             ("Berlin", "Hamburg", "München", "Köln", "Düsseldorf"), ("BY", "NW", "BE"),
-            _vat.vat_de),
+            _vat.vat_de, phones=("30", "40", "89", "221", "211", "69")),
     Country("BE", "Belgium", 10, "be", "+32", ("NV", "BV", "SRL"),
-            ("Brussel", "Antwerpen", "Gent", "Liège"), (), _vat.vat_be),
+            ("Brussel", "Antwerpen", "Gent", "Liège"), (), _vat.vat_be,
+            phones=("45", "46", "47", "48", "49")),
     Country("FR", "France", 10, "fr", "+33", ("SA", "SARL", "SAS"),
-            ("Paris", "Lyon", "Lille", "Nantes"), (), _vat.vat_fr, _vat.siren),
+            ("Paris", "Lyon", "Lille", "Nantes"), (), _vat.vat_fr, _vat.siren,
+            phones=("14", "15", "16", "42", "43", "47", "53", "61", "62", "76")),
     Country("GB", "United Kingdom", 10, "co.uk", "+44", ("Ltd", "PLC", "LLP"),
             ("London", "Manchester", "Leeds", "Bristol"), (), _vat.vat_gb,
-            _vat.company_number_gb),
+            _vat.company_number_gb, phones=("207", "208", "161", "141", "151", "191")),
     Country("AT", "Austria", 5, "at", "+43", ("GmbH", "AG"), ("Wien", "Graz", "Linz"),
-            (), _vat.vat_at),
+            (), _vat.vat_at, phones=("316", "732", "662", "512", "463")),
     Country("ES", "Spain", 4, "es", "+34", ("S.L.", "S.A."), ("Madrid", "Barcelona"),
-            (), _vat.vat_es),
+            (), _vat.vat_es, phones=("91", "93", "95", "96")),
     Country("IT", "Italy", 4, "it", "+39", ("S.r.l.", "S.p.A."), ("Milano", "Roma"),
-            (), _vat.vat_it),
-    Country("CH", "Switzerland", 3, "ch", "+41", ("AG", "GmbH"), ("Zürich", "Basel")),
+            (), _vat.vat_it, phones=("02", "011", "055", "081", "051")),
+    Country("CH", "Switzerland", 3, "ch", "+41", ("AG", "GmbH"), ("Zürich", "Basel"),
+            phones=("44", "61", "31", "21", "22", "41")),
     Country("US", "United States", 6, "com", "+1", ("Inc.", "LLC", "Corp."),
             ("New York", "Chicago", "Austin", "San Jose"), ("CA", "NY", "TX", "WA"),
-            has_iban=False, us_bics=("CHASUS33", "BOFAUS3N", "CITIUS33")),
+            has_iban=False, us_bics=("CHASUS33", "BOFAUS3N", "CITIUS33"),
+            phones=("2125", "3125", "5124", "4087", "6175", "2064"), phone_tail=6),
 )
 
 _WORDS = ("Acme", "Noord", "Delta", "Polder", "Vista", "Atlas", "Orion", "Kroon", "Linde",
@@ -130,7 +140,10 @@ class _Generator:
         return f"{self.rng.randrange(10**count):0{count}d}"
 
     def phone(self, country: Country) -> str:
-        return f"{country.dial} {self.rng.randint(10, 99)} {self.digits(3)} {self.digits(4)}"
+        # Three draws, as before assigned numbers were drawn, so every other value stays.
+        pick, tail = self.rng.randint(10, 99), self.digits(3) + self.digits(4)
+        national = country.phones[pick % len(country.phones)] + tail[7 - country.phone_tail:]
+        return f"{country.dial} {national[:-7]} {national[-7:-4]} {national[-4:]}"
 
     def record(self, index: int) -> Record:
         country = self.rng.choices(COUNTRIES, self.weights)[0]

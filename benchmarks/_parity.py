@@ -34,6 +34,10 @@ def _base(record: Record) -> Record:
     bank = {"number": "417164300", "type": None, "iban": _IBAN, "bic": "ABNANL2A",
             "holder_name": None, "main": True}
     base["financial"].update(bank_accounts=[bank], vat_number="NL004495445B01")
+    # Multi-line fields and an extension: every contender must accept them.
+    base["remarks"] = "Pays late.\r\n\tCall first."
+    base["financial"]["extra_description"] = "Line one\nLine two"
+    base["summary"]["phone"] = "+31 20 555 0100 ext. 12"
     return base
 
 
@@ -68,6 +72,13 @@ BROKEN: dict[str, tuple[Edit, bool]] = {
     "bad email": (_set("summary", "email", value="info@@example"), False),
     "bad url": (_set("summary", "website", value="ftp://example.com"), False),
     "bad phone": (_set("summary", "phone", value="call me"), False),
+    "phone too short": (_set("summary", "phone", value="+31 20 12"), False),
+    "national phone too long": (_set("summary", "fax", value="020 555 0100 12345"), False),
+    "phone country code unknown": (_set("summary", "phone", value="+999 555 0100"), False),
+    "tab in name": (_set("name", value="Acme\tTrading"), False),
+    "line break in city": (_set("summary", "address", "city", value="Amster\ndam"), False),
+    "line separator in line2": (_set("summary", "address", "line2", value="a\u2028b"), False),
+    "two emails": (_set("summary", "email", value="info@acme.nl; sales@acme.nl"), False),
     "bad picture": (_set("summary", "picture", value="logo.exe"), False),
     "security 101": (_set("marketing", "security_level", value=101), False),
     "rating 0": (_set("marketing", "rating", value=0), False),
@@ -76,6 +87,7 @@ BROKEN: dict[str, tuple[Edit, bool]] = {
     "true for an integer": (_set("financial", "invoice_copies", value=True), False),
     "unknown key": (_set("general", "colour", value="red"), False),
     "bad date": (_set("type_since", value="1 May 2020"), False),
+    "impossible date": (_set("type_since", value="2024-02-30"), False),
     "unknown type": (_set("type", value="Q"), False),
     "subsector without sector": (_set("marketing", "subsector", value="IT"), False),
     "own parent": (lambda r: _set("relations", "parent", value=r["code"])(r), False),
@@ -85,7 +97,6 @@ BROKEN: dict[str, tuple[Edit, bool]] = {
                                                "value": "lots"}]), False),
     "IBAN checksum": (_set(*_BANK, "iban", value=_IBAN[:-1] + "1"), True),
     "BIC shape": (_set(*_BANK, "bic", value="ABNA"), True),
-    "BIC of another bank": (_set(*_BANK, "bic", value="RABONL2U"), True),
     "IBAN and number differ": (_set(*_BANK, "number", value="123456789"), True),
     "VAT checksum": (_set("financial", "vat_number", value="NL004495446B01"), True),
     "KvK length": (_set("marketing", "coc_number", value="1234567"), True),

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import msgspec
 import pydantic
 from msgspec.structs import force_setattr
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 import accountcore
 from accountcore.entities import AccountStatus, AccountType, FreeFieldKind, GroupInvoice
@@ -53,13 +53,16 @@ def _v(check: _checks.Check) -> Any:
     return AfterValidator(check)
 
 
-NonBlank = Annotated[str, _v(_checks.rule(_rules.non_blank))]
+#: One-line text (no control character): pydantic's own pattern constraint.
+Line = Annotated[str, StringConstraints(pattern=_checks.LINE_PATTERN)]
+NonBlank = Annotated[Line, _v(_checks.rule(_rules.non_blank))]
+# Normalised first, then held to one line and checked, in one validator (as accountcore).
 Code = Annotated[str, _v(_checks.rule(_rules.non_blank, str.strip))]
 Country = Annotated[str, _v(_checks.rule(_rules.country, str.upper))]
-Email = Annotated[str, _v(_checks.rule(_rules.email))]
-Url = Annotated[str, _v(_checks.rule(_rules.url))]
-Phone = Annotated[str, _v(_checks.rule(_rules.phone))]
-Picture = Annotated[str, _v(_checks.rule(_rules.picture))]
+Email = Annotated[Line, _v(_checks.rule(_rules.email))]
+Url = Annotated[Line, _v(_checks.rule(_rules.url))]
+Phone = Annotated[Line, _v(_checks.rule(_rules.phone))]
+Picture = Annotated[Line, _v(_checks.rule(_rules.picture))]
 Day = Annotated[datetime.date, _LAX]
 
 
@@ -75,11 +78,11 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
     class Address(pydantic.BaseModel):
         model_config = _CONFIG
         line1: NonBlank
-        line2: str | None = None
-        line3: str | None = None
-        postcode: str | None = None
+        line2: Line | None = None
+        line3: Line | None = None
+        postcode: Line | None = None
         city: NonBlank
-        state: str | None = None
+        state: Line | None = None
         country: Country
 
     class Summary(pydantic.BaseModel):
@@ -88,14 +91,14 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
         website: Url | None = None
         email: Email | None = None
         phone: Phone | None = None
-        phone_extension: str | None = None
+        phone_extension: Line | None = None
         fax: Phone | None = None
         picture: Picture | None = None
 
     class General(pydantic.BaseModel):
         model_config = _CONFIG
-        country_name: str | None = None
-        phone_queue: str | None = None
+        country_name: Line | None = None
+        phone_queue: Line | None = None
 
     class FreeField(pydantic.BaseModel):
         model_config = _CONFIG
@@ -112,13 +115,13 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
 
     class Contact(pydantic.BaseModel):
         model_config = _CONFIG
-        title: str | None = None
-        initials: str | None = None
-        first_name: str | None = None
-        middle_name: str | None = None
-        last_name: str | None = None
-        job_description: str | None = None
-        job_title: str | None = None
+        title: Line | None = None
+        initials: Line | None = None
+        first_name: Line | None = None
+        middle_name: Line | None = None
+        last_name: Line | None = None
+        job_description: Line | None = None
+        job_title: Line | None = None
         email: Email | None = None
         phone: Phone | None = None
         mobile: Phone | None = None
@@ -133,64 +136,64 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
     class Marketing(pydantic.BaseModel):
         model_config = _CONFIG
         security_level: Annotated[int, Field(ge=0, le=100)] = 0
-        classification: str | None = None
+        classification: Line | None = None
         rating: Annotated[int, Field(ge=1, le=7)] | None = None
-        source: str | None = None
-        sector: str | None = None
-        subsector: str | None = None
-        size: str | None = None
+        source: Line | None = None
+        sector: Line | None = None
+        subsector: Line | None = None
+        size: Line | None = None
         coc_number: str | None = None  # checked with the account's country
         duns_number: duns_text | None = None  # type: ignore[valid-type]
         gln: gln_text | None = None  # type: ignore[valid-type]
-        document: str | None = None
+        document: Line | None = None
         exclude_from_merging: bool = False
 
     class Relations(pydantic.BaseModel):
         model_config = _CONFIG
-        account_manager: str | None = None
-        cost_centre: str | None = None
-        reseller: str | None = None
-        parent: str | None = None
+        account_manager: Line | None = None
+        cost_centre: Line | None = None
+        reseller: Line | None = None
+        parent: Line | None = None
 
     class BankAccount(pydantic.BaseModel):
         model_config = _CONFIG
-        number: str | None = None
-        type: str | None = None
+        number: Line | None = None
+        type: Line | None = None
         iban: iban_text | None = None  # type: ignore[valid-type]
         bic: bic_text | None = None  # type: ignore[valid-type]
-        holder_name: str | None = None
+        holder_name: Line | None = None
         main: bool = False
 
     class Financial(pydantic.BaseModel):
         model_config = _CONFIG
-        division: str | None = None
-        debtor_code: str | None = None
-        creditor_code: str | None = None
-        customer_code_at_supplier: str | None = None
+        division: Line | None = None
+        debtor_code: Line | None = None
+        creditor_code: Line | None = None
+        customer_code_at_supplier: Line | None = None
         check_date: Day | None = None
-        debtor_account: str | None = None
-        creditor_account: str | None = None
+        debtor_account: Line | None = None
+        creditor_account: Line | None = None
         bank_accounts: Annotated[tuple[BankAccount, ...], _LAX] = ()
-        offset_account: str | None = None
+        offset_account: Line | None = None
         extra_description: str | None = None
         partial_delivery_allowed: bool = False
         back_order: bool = False
         invoice_copies: Annotated[int, Field(ge=0)] = 1
         extra_duty: bool = False
         group_invoice: Annotated[GroupInvoice, _LAX] = GroupInvoice.NO
-        payee_name: str | None = None
+        payee_name: Line | None = None
         vat_number: str | None = None  # checked with the account's country
 
     class Account(pydantic.BaseModel):
         model_config = _CONFIG
-        id: str | None = None
+        id: Line | None = None
         code: Code
         name: NonBlank
         type: Annotated[AccountType, _LAX]
         type_since: Day
         status: Annotated[AccountStatus, _LAX] = AccountStatus.ACTIVE
         status_since: Day
-        replaced_by: str | None = None
+        replaced_by: Line | None = None
         summary: Summary
         general: General = General()
         remarks: str | None = None
@@ -213,6 +216,9 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
 
 
 # --- msgspec ---------------------------------------------------------------------------------
+
+#: One-line text (no control character): msgspec's own pattern constraint.
+MLine = Annotated[str, msgspec.Meta(pattern=_checks.LINE_PATTERN_RE)]
 
 _FieldChecks = tuple[tuple[str, _checks.Check], ...]
 
@@ -258,12 +264,12 @@ def _msgspec_account(check: bool) -> type[msgspec.Struct]:
     checks = _struct_checks(check)
 
     class Address(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        line1: str
-        line2: str | None = None
-        line3: str | None = None
-        postcode: str | None = None
-        city: str
-        state: str | None = None
+        line1: MLine
+        line2: MLine | None = None
+        line3: MLine | None = None
+        postcode: MLine | None = None
+        city: MLine
+        state: MLine | None = None
         country: str
 
         def __post_init__(self) -> None:
@@ -271,22 +277,22 @@ def _msgspec_account(check: bool) -> type[msgspec.Struct]:
 
     class Summary(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         address: Address
-        website: str | None = None
-        email: str | None = None
-        phone: str | None = None
-        phone_extension: str | None = None
-        fax: str | None = None
-        picture: str | None = None
+        website: MLine | None = None
+        email: MLine | None = None
+        phone: MLine | None = None
+        phone_extension: MLine | None = None
+        fax: MLine | None = None
+        picture: MLine | None = None
 
         def __post_init__(self) -> None:
             _apply(self, checks["summary"])
 
     class General(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        country_name: str | None = None
-        phone_queue: str | None = None
+        country_name: MLine | None = None
+        phone_queue: MLine | None = None
 
     class FreeField(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        name: str
+        name: MLine
         kind: FreeFieldKind
         value: str | bool | int | float | None = None
 
@@ -295,16 +301,16 @@ def _msgspec_account(check: bool) -> type[msgspec.Struct]:
             force_setattr(self, "value", _checks.free_value(self.kind, self.value))
 
     class Contact(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        title: str | None = None
-        initials: str | None = None
-        first_name: str | None = None
-        middle_name: str | None = None
-        last_name: str | None = None
-        job_description: str | None = None
-        job_title: str | None = None
-        email: str | None = None
-        phone: str | None = None
-        mobile: str | None = None
+        title: MLine | None = None
+        initials: MLine | None = None
+        first_name: MLine | None = None
+        middle_name: MLine | None = None
+        last_name: MLine | None = None
+        job_description: MLine | None = None
+        job_title: MLine | None = None
+        email: MLine | None = None
+        phone: MLine | None = None
+        mobile: MLine | None = None
         valid_email: bool = False
         email_permission: bool = False
 
@@ -313,66 +319,66 @@ def _msgspec_account(check: bool) -> type[msgspec.Struct]:
 
     class Marketing(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         security_level: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
-        classification: str | None = None
+        classification: MLine | None = None
         rating: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
-        source: str | None = None
-        sector: str | None = None
-        subsector: str | None = None
-        size: str | None = None
+        source: MLine | None = None
+        sector: MLine | None = None
+        subsector: MLine | None = None
+        size: MLine | None = None
         coc_number: str | None = None  # checked with the account's country
         duns_number: str | None = None
         gln: str | None = None
-        document: str | None = None
+        document: MLine | None = None
         exclude_from_merging: bool = False
 
         def __post_init__(self) -> None:
             _apply(self, checks["marketing"])
 
     class Relations(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        account_manager: str | None = None
-        cost_centre: str | None = None
-        reseller: str | None = None
-        parent: str | None = None
+        account_manager: MLine | None = None
+        cost_centre: MLine | None = None
+        reseller: MLine | None = None
+        parent: MLine | None = None
 
     class BankAccount(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        number: str | None = None
-        type: str | None = None
+        number: MLine | None = None
+        type: MLine | None = None
         iban: str | None = None
         bic: str | None = None
-        holder_name: str | None = None
+        holder_name: MLine | None = None
         main: bool = False
 
         def __post_init__(self) -> None:
             _apply(self, checks["bank"])
 
     class Financial(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        division: str | None = None
-        debtor_code: str | None = None
-        creditor_code: str | None = None
-        customer_code_at_supplier: str | None = None
+        division: MLine | None = None
+        debtor_code: MLine | None = None
+        creditor_code: MLine | None = None
+        customer_code_at_supplier: MLine | None = None
         check_date: datetime.date | None = None
-        debtor_account: str | None = None
-        creditor_account: str | None = None
+        debtor_account: MLine | None = None
+        creditor_account: MLine | None = None
         bank_accounts: tuple[BankAccount, ...] = ()
-        offset_account: str | None = None
+        offset_account: MLine | None = None
         extra_description: str | None = None
         partial_delivery_allowed: bool = False
         back_order: bool = False
         invoice_copies: Annotated[int, msgspec.Meta(ge=0)] = 1
         extra_duty: bool = False
         group_invoice: GroupInvoice = GroupInvoice.NO
-        payee_name: str | None = None
+        payee_name: MLine | None = None
         vat_number: str | None = None  # checked with the account's country
 
     class Account(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-        id: str | None = None
+        id: MLine | None = None
         code: str
-        name: str
+        name: MLine
         type: AccountType
         type_since: datetime.date
         status: AccountStatus = AccountStatus.ACTIVE
         status_since: datetime.date
-        replaced_by: str | None = None
+        replaced_by: MLine | None = None
         summary: Summary
         general: General = msgspec.field(default_factory=General)
         remarks: str | None = None

@@ -78,17 +78,20 @@ class TestURL:
 
 
 class TestPhonePictureCountry:
-    @pytest.mark.parametrize("value", ["+31 20 555 0100", "(020) 555-0100", "020/5550100", "112"])
+    @pytest.mark.parametrize(
+        "value", ["+31 20 555 0100", "(020) 555-0100", "020/5550100", "112", "020 555 0100 ext. 5"]
+    )
     def test_valid_phone(self, value: str) -> None:
-        """Digits with the usual separators are a phone number."""
+        """Digits with the usual separators, and an extension, have a phone number's shape."""
         assert _rules.phone(value) is None
 
-    @pytest.mark.parametrize("value", ["n/a", "+", "call me", "020 555 0100 ext. 5", "++31"])
+    @pytest.mark.parametrize("value", ["n/a", "+", "call me", "020 555 0100 toestel 5", "++31"])
     def test_invalid_phone(self, value: str) -> None:
-        """Letters, or no digit at all, are not a phone number."""
+        """Letters but an extension marker, or no digit at all, are not a phone number."""
         assert _rules.phone(value) == (
             "invalid_phone",
-            "A phone number holds digits, spaces, + ( ) - . / only.",
+            "A phone number holds digits, spaces and + ( ) - . /, then an optional extension"
+            " such as ext. 12.",
         )
 
     @pytest.mark.parametrize(

@@ -92,7 +92,9 @@ def three() -> list[dict[str, object]]:
         {"name": "vip", "kind": "yes_no", "value": False},
         {"name": "since", "kind": "date", "value": "2020-02-29"},
     ]
-    return [record(), second, record(id="a3", code="1003", name='Other, "Quoted"\nName')]
+    # A comma and quotes in a one-line field; a line break in a multi-line one (remarks).
+    third = record(id="a3", code="1003", name='Other, "Quoted" Name', remarks='Pays, "late"\nto')
+    return [record(), second, third]
 
 
 class TestDetectFormat:

@@ -336,9 +336,9 @@ def _error(data: object) -> ValidationError:
 class TestPatterns:
     @pytest.mark.parametrize("value", ["123\n", "123\r\n", "+31 20\n555"])
     def test_phone_with_a_newline_is_refused(self, value: str) -> None:
-        """A phone number with a newline, even a final one, is refused."""
+        """A phone number with a newline, even a final one, is refused: a one-line field."""
         assert problems_of(with_value(("summary", "phone"), value)) == [
-            ("$.summary.phone", "invalid_phone")
+            ("$.summary.phone", "control_character")
         ]
 
 

@@ -1,6 +1,8 @@
 """
 Identifiers: IBAN, BIC, VAT number, Chamber of Commerce number, D-U-N-S and GLN.
 
+`PhoneNumber` reads phone numbers by libphonenumber's rules (the ``phonenumbers`` package).
+
 Every kind has one shape. ``X.parse(raw)`` compacts and checks, returning an ``X`` or raising
 `ValidationError`; ``X.is_valid(raw)`` answers without raising, whatever ``raw`` is;
 ``x.formatted`` is the display form and ``str(x)`` the compact form. Each value records how
@@ -21,7 +23,8 @@ IBAN('**************4300')
 >>> DUNS.parse("00-123-4567").compact
 '001234567'
 
-No check calls the network. python-stdnum and schwifty load on first use, not on import.
+No check calls the network. python-stdnum, schwifty and phonenumbers load on first use, not on
+import.
 
 .. versionadded:: 0.1
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 from ._bank import BIC, IBAN
 from ._base import MAX_IDENTIFIER_TEXT, CheckStrength, Identifier, mask
 from ._countries import ALPHA2 as COUNTRY_CODES
+from ._phone import PhoneNumber
 from ._registers import DUNS, GLN
 from ._tax import ChamberOfCommerceNumber, VATNumber
 
@@ -44,6 +48,7 @@ __all__ = [
     "ChamberOfCommerceNumber",
     "CheckStrength",
     "Identifier",
+    "PhoneNumber",
     "VATNumber",
     "mask",
 ]

@@ -97,8 +97,38 @@ def _date(value: object, _: object) -> date:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
+            missing = _missing_day(value)
+            if missing is not None:
+                _fail("invalid_date", missing)
         _fail("invalid_date", "Expected a date as YYYY-MM-DD.")
     _fail_type(value, "a date as YYYY-MM-DD text")
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def _missing_day(text: str) -> str | None:
+    """
+    Say why ``text``, shaped as YYYY-MM-DD, names no day of the calendar (February 30th, a
+    13th month); ``None`` when its parts are not all digits, which is a wrong shape instead.
+    """
+    parts = text[:4], text[5:7], text[8:]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        return None
+    year, month, day = (int(part) for part in parts)
+    lacks = f"{text} names a day the calendar lacks"
+    if year == 0:
+        return f"{lacks}: years start at 1."
+    if not 1 <= month <= 12:
+        return f"{lacks}: a year has 12 months."
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+    if day == 0:
+        return f"{lacks}: days start at 1."
+    return f"{lacks}: {_MONTHS[month - 1]} {year} has {days} days." if day > days else None
 
 
 def _enum(cls: type[enum.Enum]) -> Hook:
@@ -233,23 +263,29 @@ def _too_long(limit: int) -> NoReturn:
 
 def text_hook(rule: Rule, *, optional: bool) -> Hook:
     """
-    Read text held to ``rule``: its length limit (from `accountcore.entities`' `limited`)
-    checked inline, then its own check, if any.
+    Read text held to ``rule``: its length limit and, for one-line text, its control
+    characters (from `accountcore.entities`' `limited`) checked inline, then its own check,
+    if any.
     """
-    limit, own = getattr(rule, "limit", None), getattr(rule, "rule", rule)
+    limit, line, own = (getattr(rule, name, None) for name in ("limit", "line", "rule"))
     if limit is None:
-        limit, own = _NO_LIMIT, rule
-    return _optional_ruled_text(limit, own) if optional else _ruled_text(limit, own)
+        limit, line, own = _NO_LIMIT, None, rule
+    if optional:
+        return _optional_ruled_text(limit, line, own)
+    return _ruled_text(limit, line, own)
 
 
-def _ruled_text(limit: int, rule: Rule | None) -> Hook:
-    """`_checked` for text without normalising: type, length, then rule."""
+def _ruled_text(limit: int, line: Rule | None, rule: Rule | None) -> Hook:
+    """`_checked` for text without normalising: type, length, line, then rule."""
 
     def hook(value: object, _: object) -> str:
         if type(value) is not str:
             _fail_type(value, "text")
         if len(value) > limit:
             _too_long(limit)
+        # Printable text (the common case) holds no control character: one C call.
+        if line is not None and not value.isprintable() and (failure := line(value)):
+            _fail(*failure)
         if rule is not None and (failure := rule(value)) is not None:
             _fail(*failure)
         return value
@@ -257,7 +293,7 @@ def _ruled_text(limit: int, rule: Rule | None) -> Hook:
     return hook
 
 
-def _optional_ruled_text(limit: int, rule: Rule | None) -> Hook:
+def _optional_ruled_text(limit: int, line: Rule | None, rule: Rule | None) -> Hook:
     """`_optional_checked` for text without normalising: null and blank read as absent."""
 
     def hook(value: object, _: object) -> str | None:
@@ -266,6 +302,8 @@ def _optional_ruled_text(limit: int, rule: Rule | None) -> Hook:
                 return None
             if len(value) > limit:
                 _too_long(limit)
+            if line is not None and not value.isprintable() and (failure := line(value)):
+                _fail(*failure)
             if rule is not None and (failure := rule(value)) is not None:
                 _fail(*failure)
             return value

@@ -294,7 +294,9 @@ def _account_parts() -> dict[str, SearchStrategy[typing.Any]]:
         "type": account_types(),
         "status": account_statuses(),
         "general": _sparse(General(), general),
-        "remarks": st.one_of(st.none(), _text(60), st.just("<p>Pays <b>late</b></p>")),
+        "remarks": st.one_of(
+            st.none(), _text(60, multiline=True), st.just("<p>Pays <b>late</b></p>")
+        ),
         "free_fields": _sparse((), free_fields()),
         "contact": _sparse(None, contacts()),
         "marketing": _sparse(Marketing(), _marketings()),

@@ -275,7 +275,7 @@ class OnParty:
 _ALL_MECHANISMS = (
     ("email", "sales@acme.co.uk"),
     ("fax", "+44 20 7946 0001"),
-    ("mobile", "+44 7700 900123"),
+    ("mobile", "+44 7400 123456"),
     ("phone", "+44 20 7946 0000"),
     ("website", "https://acme.co.uk"),
 )
@@ -377,7 +377,7 @@ MAPPING = [
             phone="+44 20 7946 0000",
             fax="+44 20 7946 0001",
             website="https://acme.co.uk",
-            mobile="+44 7700 900123",
+            mobile="+44 7400 123456",
             vat="GB980780684",
         ),
         OnParty(
