@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("schwifty", "stdnum", "hypothesis", "pytest", "email_validator", "pycountry", "cattrs")
+HEAVY = (
+    "schwifty",
+    "stdnum",
+    "hypothesis",
+    "pytest",
+    "email_validator",
+    "pycountry",
+    "cattrs",
+    "phonenumbers",
+    "httpx",
+)
 
 
 def loaded_after(code: str) -> set[str]:

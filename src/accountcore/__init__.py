@@ -38,7 +38,7 @@ from .entities import (
     Relations,
     Summary,
 )
-from .errors import AccountCoreError, DefinitionError, Problem, ValidationError
+from .errors import AccountCoreError, DefinitionError, Problem, Severity, ValidationError
 from .identifiers import BIC, DUNS, GLN, IBAN, ChamberOfCommerceNumber, CheckStrength, VATNumber
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ __all__ = [
     "Marketing",
     "Problem",
     "Relations",
+    "Severity",
     "Summary",
     "VATNumber",
     "ValidationError",

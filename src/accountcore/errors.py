@@ -18,14 +18,17 @@ Every public function either succeeds or raises one of these; nothing else escap
         ├── UnsupportedOperationError                  the adapter cannot do this (say, a big batch)
         └── AdapterError                               the adapter broke the port's contract
 
-A `Problem` names where (``path``), what (``code``, stable snake_case) and why (``message``,
-one English sentence). Messages never echo a full IBAN or tax number.
+A `Problem` names where (``path``), what (``code``, stable snake_case), why (``message``,
+one English sentence) and how bad (``severity``): an *error* makes a record invalid, a
+*warning* is reported but never does, and never raises. Each code has one severity; the
+codes in `WARNING_CODES` are warnings. Messages never echo a full IBAN or tax number.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CODES",
+    "WARNING_CODES",
     "AccountCoreError",
     "ActionRefused",
     "AdapterError",
@@ -51,9 +55,11 @@ __all__ = [
     "RateLimitedError",
     "RemoteUnavailableError",
     "RightDenied",
+    "Severity",
     "SyncError",
     "UnsupportedOperationError",
     "ValidationError",
+    "split_problems",
 ]
 
 #: Every problem code accountcore emits, with what it means. Renaming one is a breaking change;
@@ -67,21 +73,43 @@ CODES: dict[str, str] = {
     "too_long": "The text is longer than its field's maximum length.",
     "too_many": "The list holds more items than its field's maximum.",
     "too_many_problems": "So many items had problems that the rest were not checked.",
-    "invalid_date": "The text is not an ISO 8601 calendar date (YYYY-MM-DD).",
+    "invalid_date": (
+        "The text is not an ISO 8601 calendar date (YYYY-MM-DD), or names a day the calendar"
+        " lacks (2024-02-30)."
+    ),
     "invalid_format": "The value does not have the shape its kind requires.",
     "invalid_length": "The value has the wrong number of characters.",
     "invalid_checksum": "The value's check digits do not match.",
     "invalid_component": "A part of the value (country, bank code, ...) is unknown or wrong.",
     "invalid_email": "The text is not a valid email address.",
     "invalid_url": "The text is not a web address (http or https with a host name).",
-    "invalid_phone": "The text has characters a phone number cannot have, or no digit.",
+    "invalid_phone": (
+        "The text is not a phone number: characters a phone number cannot have, or too few or"
+        " too many digits for its country."
+    ),
+    "unassigned_phone": (
+        "The phone number has a possible length but lies in no range its country assigns."
+    ),
+    "control_character": (
+        "The text holds a control character (a tab, a line break, ...), which a one-line field"
+        " cannot take."
+    ),
+    "multiple_emails": "The field holds several email addresses; it takes one.",
     "invalid_picture_format": "The picture's file extension is not an accepted image format.",
     "unknown_country": "The country is not an ISO 3166-1 alpha-2 code.",
     "state_not_in_country": "The state is not a subdivision of the address's country.",
     "duplicate": "The value appears twice where it must be unique.",
     "main_bank_account": "There is not exactly one main bank account.",
     "iban_number_mismatch": "The IBAN does not correspond to the domestic bank account number.",
-    "bic_bank_mismatch": "The BIC does not belong to the bank of the IBAN.",
+    "bic_bank_mismatch": "The bank registry files the BIC under another bank than the IBAN's.",
+    "doubled_prefix": "The VAT number carries its country prefix twice (NL NL ...).",
+    "wrong_identifier_kind": (
+        "The value is another kind of number than the field takes (a branch number where a"
+        " company register number belongs)."
+    ),
+    "identifier_unchecked": (
+        "No rule is known for the identifier's kind and country, so only its shape was checked."
+    ),
     "subsector_without_sector": "A subsector is given but no sector.",
     "subsector_not_in_sector": "The subsector does not belong to the account's sector.",
     "self_reference": "The account names itself as its own parent, reseller or replacement.",
@@ -94,6 +122,12 @@ CODES: dict[str, str] = {
     "before_since": "The effective date lies before the date the current type or status began.",
     "contract_required": "A Customer needs a contract and the host's lookup found none.",
     "contract_lookup_missing": "Mandatory: Contract is on but no contract lookup was given.",
+    "vat_not_registered": "The online VAT registry says the number is not registered or active.",
+    "vat_check_unavailable": (
+        "The online VAT registry could not answer, so the required check was not made; try"
+        " again later."
+    ),
+    "vat_registry_missing": "An online VAT check is required but no VAT registry was given.",
     "event_does_not_apply": "A replayed event does not fit the state it meets.",
     "right_denied": "The policy denies the action: a function right, a setting, record security.",
     "field_read_only": "The card layout shows this field read-only, so it cannot be edited.",
@@ -140,6 +174,36 @@ CODES: dict[str, str] = {
 }
 
 
+#: The codes that are warnings: a problem with one of them is reported but never makes a record
+#: invalid. Every other code is an error. ``docs/errors.md`` marks the same codes.
+WARNING_CODES: frozenset[str] = frozenset({
+    "bic_bank_mismatch",
+    "identifier_unchecked",
+    "unassigned_phone",
+})  # fmt: skip
+
+
+class Severity(enum.Enum):
+    """
+    How bad a `Problem` is.
+
+    .. versionadded:: 0.2
+    """
+
+    ERROR = "error"  #: the record is invalid
+    WARNING = "warning"  #: worth knowing; the record stays valid
+
+    __hash__ = object.__hash__
+
+
+def _severity_of(code: str) -> Severity:
+    return Severity.WARNING if code in WARNING_CODES else Severity.ERROR
+
+
+def _default_severity(problem: Problem) -> Severity:
+    return _severity_of(problem.code)
+
+
 def _render_path(path: tuple[str | int, ...]) -> str:
     parts = ["$"]
     for step in path:
@@ -156,13 +220,27 @@ class Problem:
         path: the field path, keys and list indexes; ``()`` is the object itself.
         code: a stable code from `CODES`.
         message: one English sentence for humans.
+        severity: `Severity.WARNING` for the codes in `WARNING_CODES`, else
+            `Severity.ERROR`; a host may set it for problems of its own rules.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``severity``.
     """
 
     path: tuple[str | int, ...]
     code: str
     message: str
+    severity: Severity = attrs.field(
+        default=attrs.Factory(_default_severity, takes_self=True), kw_only=True
+    )
+
+    @property
+    def is_warning(self) -> bool:
+        """
+        ``True`` for a warning, which never makes a record invalid.
+        """
+        return self.severity is Severity.WARNING
 
     @property
     def location(self) -> str:
@@ -175,10 +253,26 @@ class Problem:
         """
         Return the same problem located under ``prefix``.
         """
-        return Problem(prefix + self.path, self.code, self.message)
+        return Problem(prefix + self.path, self.code, self.message, severity=self.severity)
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message} [{self.code}]"
+        marker = ", warning" if self.severity is Severity.WARNING else ""
+        return f"{self.location}: {self.message} [{self.code}{marker}]"
+
+
+def split_problems(
+    problems: Iterable[Problem],
+) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
+    """
+    Split ``problems`` into the errors and the warnings, each in their order.
+
+    .. versionadded:: 0.2
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for problem in problems:
+        (warnings if problem.severity is Severity.WARNING else errors).append(problem)
+    return tuple(errors), tuple(warnings)
 
 
 class AccountCoreError(Exception):
@@ -193,15 +287,21 @@ class ValidationError(AccountCoreError, ValueError):
     """
     Raise when input breaks one or more rules; ``problems`` lists every one of them.
 
+    Only errors make the input invalid: ``problems`` holds the errors (never empty), and
+    ``warnings`` any warnings found with them, so that nothing found is lost.
+
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``warnings``; warnings passed in are filed there.
     """
 
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(problems)
+        self.problems, self.warnings = split_problems(problems)
         if not self.problems:
-            raise ValueError("a ValidationError needs at least one problem")
+            raise ValueError("a ValidationError needs at least one error")
         super().__init__(self.problems)
 
     def __str__(self) -> str:
@@ -210,7 +310,7 @@ class ValidationError(AccountCoreError, ValueError):
         return head + ": " + "; ".join(str(p) for p in self.problems)
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Problem, ...]]]:
-        return (type(self), (self.problems,))
+        return (type(self), (self.problems + self.warnings,))
 
 
 class ActionRefused(ValidationError):  # noqa: N818 -- reads as an event
@@ -232,7 +332,7 @@ class ActionRefused(ValidationError):  # noqa: N818 -- reads as an event
     def __reduce__(  # type: ignore[override]
         self,
     ) -> tuple[type[ActionRefused], tuple[tuple[Problem, ...], tuple[Decision, ...]]]:
-        return (type(self), (self.problems, self.decisions))
+        return (type(self), (self.problems + self.warnings, self.decisions))
 
 
 class InvalidTransition(AccountCoreError):  # noqa: N818 -- reads as an event

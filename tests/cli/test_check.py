@@ -133,7 +133,9 @@ class TestFormats:
         path = write(tmp_path / f"accounts{suffix}", records())
         code, report = run_json("check", str(path))
         assert code == 1
-        assert report["totals"] == {"records": 3, "valid": 2, "invalid": 1, "listed": 1}
+        assert report["totals"] == {"records": 3, "valid": 2, "invalid": 1, "listed": 1,
+            "warned": 0, "warnings": 0,
+        }
         assert report["by_type"]["customer"] == 1 and report["by_type"]["supplier"] == 1
         (invalid,) = report["invalid"]
         problems = {(p["path"], p["code"]) for p in invalid["problems"]}
@@ -327,7 +329,7 @@ class _Later(Future[T]):
 def awkward_csv(path: Path) -> Path:
     """
     Write a CSV file of several chunks: valid and invalid records, a cell the reader cannot
-    read, a name over two lines, blank rows and a short row, the odd ones in late chunks.
+    read, remarks over two lines, blank rows and a short row, the odd ones in late chunks.
     """
     rows: list[dict[str, Any]] = records() * (CHUNK // 2)
     unreadable = record(id="a4", code="1004")
@@ -336,7 +338,7 @@ def awkward_csv(path: Path) -> Path:
         {"name": "Seats", "kind": "number", "value": "many"},
     ]
     rows[CHUNK + 7] = unreadable
-    rows[CHUNK + 8] = record(id="a5", code="1005", name="Acme\nTrading")
+    rows[CHUNK + 8] = record(id="a5", code="1005", remarks="Pays late.\nCall first.")
     write(path, rows)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[CHUNK + 20 : CHUNK + 20] = ["\r\n", ",,,\r\n", lines[3].split(",", 3)[0] + "\r\n"]
@@ -360,9 +362,9 @@ class TestJobs:
         assert report["totals"]["records"] == rows + 1  # the short row is one more, invalid
         places = {i["place"]: [p["code"] for p in i["problems"]] for i in report["invalid"]}
         assert places[f"row {CHUNK + 9}"][0] == "invalid_type"  # the unreadable number
-        assert f"row {CHUNK + 10}" not in places  # the two-line name is valid
+        assert f"row {CHUNK + 10}" not in places  # the two-line remarks are valid
         assert "required" in places[f"row {CHUNK + 23}"]  # the short row: an id, no more
-        # Past the two-line name, two blank rows and the short row, record i starts on line
+        # Past the two-line remarks, two blank rows and the short row, record i starts on line
         # i + 6 (the header is line 1); every third record is invalid.
         late = next(i for i in range(CHUNK + 18, CHUNK + 21) if i % 3 == 2)
         assert f"row {late + 6}" in places and f"row {late + 7}" not in places
@@ -575,3 +577,30 @@ class TestEntryPoint:
         )
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.startswith("accountcore: ") and done.stderr.count("\n") == 1
+
+
+class TestWarnings:
+    @staticmethod
+    def warned() -> list[dict[str, object]]:
+        """One clean account and one whose BIC the registry files under another bank."""
+        other: dict[str, Any] = record(id="a2", code="1002")
+        other["financial"]["bank_accounts"][0]["bic"] = "RABONL2U"
+        return [record(id="a1"), other]
+
+    def test_json_lists_valid_records_with_warnings_apart(self, tmp_path: Path) -> None:
+        """A warning leaves the record valid and the exit status 0, and is listed apart."""
+        code, report = run_json("check", str(write(tmp_path / "a.jsonl", self.warned())))
+        assert code == 0 and report["invalid"] == []
+        assert report["totals"]["valid"] == 2
+        assert (report["totals"]["warned"], report["totals"]["warnings"]) == (1, 1)
+        (listed,) = report["warnings"]
+        assert listed["place"] == "line 2"
+        assert [w["code"] for w in listed["warnings"]] == ["bic_bank_mismatch"]
+        assert listed["warnings"][0]["path"] == "$.financial.bank_accounts[0].bic"
+
+    def test_text_prints_warnings_under_their_own_heading(self, tmp_path: Path) -> None:
+        """The text summary prints warnings apart from invalid records, and counts them."""
+        code, out = run("check", str(write(tmp_path / "a.jsonl", self.warned())))
+        assert code == 0 and "Invalid records" not in out
+        assert "Warnings, valid records (1)" in out and "bic_bank_mismatch" in out
+        assert out.rstrip().endswith("2 records: 2 valid (1 with warnings), 0 invalid")

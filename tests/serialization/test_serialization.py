@@ -26,6 +26,8 @@ from accountcore import (
     CheckStrength,
     FreeFieldKind,
     GroupInvoice,
+    Problem,
+    Severity,
     ValidationError,
     VATNumber,
     from_dict,
@@ -233,9 +235,26 @@ class TestIdentifiersInRecords:
         }
 
     def test_bic_of_another_bank(self) -> None:
-        """A BIC of another Dutch bank than the IBAN's is refused."""
+        """A BIC of another Dutch bank than the IBAN's is a warning: the record stays valid."""
         data = with_value(("financial", "bank_accounts", 0, "bic"), "RABONL2U")
-        assert problems(data) == {(("financial", "bank_accounts", 0, "bic"), "bic_bank_mismatch")}
+        warnings: list[Problem] = []
+        account = from_dict(data, warnings=warnings)
+        assert account.financial.bank_accounts[0].bic == BIC.parse("RABONL2U")
+        assert [(w.path, w.code, w.severity) for w in warnings] == [
+            (("financial", "bank_accounts", 0, "bic"), "bic_bank_mismatch", Severity.WARNING)
+        ]
+
+    def test_warnings_are_looked_for_only_when_asked(self) -> None:
+        """Without a list to receive them, from_dict reads a record with a warning as valid."""
+        data = with_value(("financial", "bank_accounts", 0, "bic"), "RABONL2U")
+        assert from_dict(data) == from_dict(data, warnings=[])
+
+    def test_no_identifier_warnings_with_checks_off(self) -> None:
+        """Read with identifier checks off, the unchecked identifiers raise no warning."""
+        data = with_value(("financial", "bank_accounts", 0, "bic"), "RABONL2U")
+        warnings: list[Problem] = []
+        from_dict(data, check_identifiers=False, warnings=warnings)
+        assert warnings == []
 
     def test_messages_never_echo_the_iban(self) -> None:
         """A rejected IBAN does not appear in any message."""

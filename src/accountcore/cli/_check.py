@@ -68,9 +68,10 @@ SAMPLE_NAME = "accountcore:data/sample_accounts.jsonl"
 
 #: One problem as reported: location (``$.a[0].b``), code, message.
 ProblemRow = tuple[str, str, str]
-#: One record's verdict: type and status letters of a valid account ("" when invalid), and
-#: the problems of an invalid one. Plain tuples: they cross process boundaries cheaply.
-Verdict = tuple[str, str, tuple[ProblemRow, ...]]
+#: One record's verdict: type and status letters of a valid account ("" when invalid), the
+#: problems of an invalid one, and the warnings of a valid one. Plain tuples: they cross
+#: process boundaries cheaply.
+Verdict = tuple[str, str, tuple[ProblemRow, ...], tuple[ProblemRow, ...]]
 Data = dict[str, object] | None
 #: Records as read, waiting for their verdicts: place, data, reading problems.
 Chunk = list[tuple[str, Data, tuple[Problem, ...]]]
@@ -104,7 +105,10 @@ class FileTally:
 
 @attrs.frozen
 class InvalidRecord:
-    """An invalid record: its file, its place in the file, and every problem found."""
+    """
+    A listed record: its file, its place in the file, and every problem found (the errors of
+    an invalid record, or the warnings of a valid one).
+    """
 
     file: str
     place: str
@@ -120,6 +124,12 @@ class CheckReport:
     by_type: Counter[str] = attrs.Factory(Counter)
     by_status: Counter[str] = attrs.Factory(Counter)
     invalid: list[InvalidRecord] = attrs.Factory(list)
+    #: Valid records with warnings, listed (at most ``max_invalid``) with their warnings.
+    warned: list[InvalidRecord] = attrs.Factory(list)
+    #: Valid records with warnings, listed or not.
+    warned_total: int = 0
+    #: Warnings found, in listed records or not.
+    warnings_total: int = 0
 
     @property
     def valid_total(self) -> int:
@@ -133,11 +143,16 @@ class CheckReport:
 
     def add(self, tally: FileTally, place: str, verdict: Verdict, read: Sequence[Problem]) -> None:
         """Count one record of ``tally``'s file; list it if invalid and the list has room."""
-        type_, status, problems = verdict
+        type_, status, problems, warnings = verdict
         if not read and not problems and type_:
             tally.valid += 1
             self.by_type[type_] += 1
             self.by_status[status] += 1
+            if warnings:
+                self.warned_total += 1
+                self.warnings_total += len(warnings)
+                if len(self.warned) < self.max_invalid:
+                    self.warned.append(InvalidRecord(tally.name, place, warnings))
             return
         tally.invalid += 1
         if len(self.invalid) < self.max_invalid:
@@ -155,14 +170,20 @@ def _rows_of(problems: Iterable[Problem]) -> tuple[ProblemRow, ...]:
 
 
 def _verdict(data: object, read: tuple[ProblemRow, ...] = ()) -> Verdict:
-    """Validate one record with `accountcore.from_dict`; ``read``: its reading problems."""
+    """
+    Validate one record with `accountcore.from_dict`; ``read``: its reading problems. A valid
+    record's warnings are in its verdict; an invalid one's are not looked for.
+    """
     from ..serialization import from_dict  # cattrs: loaded when a record is first read
 
+    warnings: list[Problem] = []
     try:
-        account = from_dict(data)
+        account = from_dict(data, warnings=None if read else warnings)
     except ValidationError as error:
-        return ("", "", read + _rows_of(error.problems))
-    return ("", "", read) if read else (account.type.value, account.status.value, ())
+        return ("", "", read + _rows_of(error.problems), ())
+    if read:
+        return ("", "", read, ())
+    return (account.type.value, account.status.value, (), _rows_of(warnings))
 
 
 def judge(records: Sequence[Data]) -> list[Verdict]:
@@ -175,7 +196,7 @@ def judge(records: Sequence[Data]) -> list[Verdict]:
     Returns:
         One verdict per record, in order.
     """
-    return [("", "", ()) if data is None else _verdict(data) for data in records]
+    return [("", "", (), ()) if data is None else _verdict(data) for data in records]
 
 
 def judge_packed(packed: bytes) -> list[Verdict]:

@@ -23,8 +23,10 @@ def report_json(report: CheckReport) -> dict[str, object]:
 
     Keys: ``files`` (name, format, records, valid, invalid per file), ``totals`` (records,
     valid, invalid, listed: the invalid records in ``invalid``), ``by_type`` and ``by_status``
-    (counts of valid accounts by lower-case name, every type and status present), and
-    ``invalid`` (file, place, problems: path, code, message).
+    (counts of valid accounts by lower-case name, every type and status present),
+    ``invalid`` (file, place, problems: path, code, message), and ``warnings`` (file, place,
+    warnings: path, code, message) for the valid records with warnings; ``totals`` also counts
+    ``warned`` records and their ``warnings``.
     """
     valid, invalid = report.valid_total, report.invalid_total
     return {
@@ -43,6 +45,8 @@ def report_json(report: CheckReport) -> dict[str, object]:
             "valid": valid,
             "invalid": invalid,
             "listed": len(report.invalid),
+            "warned": report.warned_total,
+            "warnings": report.warnings_total,
         },
         "by_type": {t.name.lower(): report.by_type[t.value] for t in AccountType},
         "by_status": {s.name.lower(): report.by_status[s.value] for s in AccountStatus},
@@ -53,6 +57,14 @@ def report_json(report: CheckReport) -> dict[str, object]:
                 "problems": [{"path": p, "code": c, "message": m} for p, c, m in r.problems],
             }
             for r in report.invalid
+        ],
+        "warnings": [
+            {
+                "file": r.file,
+                "place": r.place,
+                "warnings": [{"path": p, "code": c, "message": m} for p, c, m in r.problems],
+            }
+            for r in report.warned
         ],
     }
 
@@ -102,7 +114,17 @@ def progress(wanted: bool) -> Iterator[Callable[[FileTally], None] | None]:
 def _totals(report: CheckReport) -> str:
     valid, invalid = report.valid_total, report.invalid_total
     files = f"{len(report.files)} files, " if len(report.files) > 1 else ""
-    return f"{files}{valid + invalid:,} records: {valid:,} valid, {invalid:,} invalid"
+    warned = f" ({report.warned_total:,} with warnings)" if report.warned_total else ""
+    return f"{files}{valid + invalid:,} records: {valid:,} valid{warned}, {invalid:,} invalid"
+
+
+def _unlisted_warned(report: CheckReport) -> str | None:
+    more = report.warned_total - len(report.warned)
+    return (
+        f"... and {more:,} more records with warnings (raise --max-invalid to list them)"
+        if more
+        else None
+    )
 
 
 def _unlisted(report: CheckReport) -> str | None:
@@ -154,6 +176,15 @@ def print_plain(report: CheckReport, out: TextIO) -> None:
     more = _unlisted(report)
     if more:
         print(f"  {more}", file=out)
+    if report.warned:
+        print(f"\nWarnings, valid records ({report.warned_total:,})", file=out)
+    for record in report.warned:
+        print(f"  {_where(report, record)}", file=out)
+        for path, code, message in record.problems:
+            print(f"      {path}  {code}  {message}", file=out)
+    more = _unlisted_warned(report)
+    if more:
+        print(f"  {more}", file=out)
     print(f"\n{_totals(report)}", file=out)
 
 
@@ -191,6 +222,17 @@ def print_rich(report: CheckReport, out: TextIO) -> None:
             line = Text.assemble("      ", (path, "cyan"), "  ", (code, "red"), "  ", message)
             console.print(line, soft_wrap=True)
     more = _unlisted(report)
+    if more:
+        console.print(Text(f"  {more}", style="italic"))
+    if report.warned:
+        title = f"\nWarnings, valid records ({report.warned_total:,})"
+        console.print(Text(title, style="bold"))
+    for record in report.warned:
+        console.print(Text(f"  {_where(report, record)}", style="bold"), soft_wrap=True)
+        for path, code, message in record.problems:
+            line = Text.assemble("      ", (path, "cyan"), "  ", (code, "yellow"), "  ", message)
+            console.print(line, soft_wrap=True)
+    more = _unlisted_warned(report)
     if more:
         console.print(Text(f"  {more}", style="italic"))
     style = "bold red" if report.invalid_total else "bold green"

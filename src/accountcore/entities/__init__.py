@@ -26,6 +26,7 @@ from ._account import (
     MAX_LENGTHS,
     Account,
     account_problems,
+    account_warnings,
     check_account,
     tables,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "Relations",
     "Summary",
     "account_problems",
+    "account_warnings",
     "check_account",
 ]
 

@@ -17,10 +17,17 @@ from typing import Any, NamedTuple
 import attrs
 
 from ..errors import Problem, ValidationError
+from ..identifiers import (
+    ChamberOfCommerceNumber,
+    CheckStrength,
+    Identifier,
+    VATNumber,
+)
 from ._card import (
     AccountStatus,
     AccountType,
     Address,
+    BankAccount,
     Contact,
     Financial,
     FreeField,
@@ -35,7 +42,9 @@ from ._rules import (
     ACCOUNT_OWN_RULES,
     SECTION_CLASS_RULES,
     SECTION_LIMITS,
+    WARNING_RULES,
     account_class_problems,
+    account_warning_problems,
     field_rules_of,
     not_null,
     section_field_rules,
@@ -214,24 +223,91 @@ def _object_problems(obj: object, path: Path) -> Iterator[Problem]:
             yield problem.prefixed(path)
 
 
+def _unchecked_identifiers(account: Account) -> Iterator[Problem]:
+    """Identifiers left unchecked although a rule for them is known: a weaker check than usual."""
+    marketing, financial = account.marketing, account.financial
+    places: list[tuple[Path, str, Identifier | None]] = [
+        (("marketing", "coc_number"), "Chamber of Commerce number", marketing.coc_number),
+        (("marketing", "duns_number"), "D-U-N-S number", marketing.duns_number),
+        (("marketing", "gln"), "GLN", marketing.gln),
+        (("financial", "vat_number"), "VAT number", financial.vat_number),
+    ]
+    for i, bank in enumerate(financial.bank_accounts):
+        where = ("financial", "bank_accounts", i)
+        places += [((*where, "iban"), "IBAN", bank.iban), ((*where, "bic"), "BIC", bank.bic)]
+    unchecked = CheckStrength.UNCHECKED
+    for path, kind, value in places:
+        if (
+            value is not None
+            and value.strength is unchecked
+            and _rule_known(value, account.summary.address.country)
+        ):
+            message = f"The {kind} was not checked, though a rule for it is known."
+            yield Problem(path, "identifier_unchecked", message)
+
+
+def _rule_known(value: Identifier, country: str) -> bool:
+    """Tell whether a rule checks ``value`` (for national numbers, with the account's country)."""
+    national = isinstance(value, (VATNumber, ChamberOfCommerceNumber))
+    try:
+        checked = (
+            type(value).parse(value.compact, value.country or country)  # type: ignore[call-arg,attr-defined]
+            if national
+            else type(value).parse(value.compact)
+        )
+    except ValidationError:
+        return True  # a rule is known, and the value fails it
+    return checked.strength is not CheckStrength.UNCHECKED
+
+
+def account_warnings(account: Account, *, identifiers: bool = True) -> list[Problem]:
+    """
+    List the warnings about ``account``: things worth knowing that leave it valid.
+
+    Args:
+        account: the account.
+        identifiers: ``False`` leaves out the warnings that an identifier was not checked
+            although a rule for it is known (for accounts read with
+            ``check_identifiers=False``, whose identifiers all are unchecked).
+
+    .. versionadded:: 0.2
+    """
+    found = list(account_warning_problems(account))
+    bank_rule = WARNING_RULES[BankAccount]
+    for i, bank in enumerate(account.financial.bank_accounts):
+        found += [p.prefixed(("financial", "bank_accounts", i)) for p in bank_rule(bank)]
+    if identifiers:
+        found += _unchecked_identifiers(account)
+    return found
+
+
 def account_problems(account: Account) -> list[Problem]:
     """
     List every problem with ``account`` that needs no outside data; empty when it has none.
 
+    Errors come first, then warnings (`accountcore.Problem.severity` tells them apart).
+
     .. versionadded:: 0.2
     """
-    return [p for obj, path in _objects(account) for p in _object_problems(obj, path)]
+    errors = [p for obj, path in _objects(account) for p in _object_problems(obj, path)]
+    return errors + account_warnings(account)
 
 
-def check_account(account: Account) -> None:
+def check_account(account: Account) -> tuple[Problem, ...]:
     """
     Check every rule of the card that needs no outside data.
 
+    Returns:
+        The warnings: problems worth knowing that leave the account valid (empty when none).
+
     Raises:
-        ValidationError: listing every problem found.
+        ValidationError: listing every error found (and, in ``warnings``, the warnings).
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       Returns the warnings.
     """
     problems = account_problems(account)
-    if problems:
+    if any(not p.is_warning for p in problems):
         raise ValidationError(problems)
+    return tuple(problems)

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, Optional
 import attrs
 
 from ..errors import Problem
-from ..identifiers import COUNTRY_CODES, CheckStrength
+from ..identifiers import BIC, COUNTRY_CODES, IBAN, CheckStrength
 from ._card import (
     IBAN_BANK_ACCOUNT_TYPE,
     Address,
@@ -38,7 +38,21 @@ from ._card import (
     Relations,
     Summary,
 )
-from ._formats import Failure, Rule, country, email, non_blank, phone, picture, url
+from ._formats import (
+    Failure,
+    Rule,
+    account_phones,
+    country,
+    email,
+    multi_line,
+    non_blank,
+    one_line,
+    phone,
+    phone_number,
+    phone_unassigned,
+    picture,
+    url,
+)
 
 #: A rule as the tables hold it: any value in, ``None`` or ``(code, message)`` out.
 AnyRule = Callable[[Any], "Failure | None"]
@@ -109,20 +123,29 @@ _NOT_INTEGER: Failure = ("invalid_type", "Expected an integer.")
 
 
 def limited(limit: int, rule: Rule | None = None) -> AnyRule:
-    """Check that a value is text of at most ``limit`` characters, then apply ``rule``."""
+    """
+    Check that a value is text of at most ``limit`` characters on one line (no control
+    character, see `._formats.one_line`), then apply ``rule``. With ``rule`` `multi_line`,
+    the text may hold line breaks and tabs, and no other rule applies.
+    """
     failure = ("too_long", f"The text is longer than {limit:,} characters, its maximum.")
+    line, own = (None, None) if rule is multi_line else (one_line, rule)
 
     def check(value: object) -> Failure | None:
         if type(value) is not str:
             return _NOT_TEXT
         if len(value) > limit:
             return failure
-        return None if rule is None else rule(value)
+        if line is not None and (control := line(value)) is not None:
+            return control
+        return None if own is None else own(value)
 
-    # The reading hooks take the two parts apart and check the length inline, one call less
-    # per text field (`make bench`, row "from_dict").
+    # The reading hooks take the parts apart and check the length inline (and call `line`
+    # only for text that is not printable), one call less per text field (`make bench`, row
+    # "from_dict").
     check.limit = limit  # type: ignore[attr-defined]
-    check.rule = rule  # type: ignore[attr-defined]
+    check.line = line  # type: ignore[attr-defined]
+    check.rule = own  # type: ignore[attr-defined]
     return check
 
 
@@ -144,7 +167,7 @@ def at_most(limit: int) -> AnyRule:
     return lambda items: failure if len(items) > limit else None
 
 
-_FREE_TEXT = limited(SECTION_LIMITS[FreeField].lengths["value"])
+_FREE_TEXT = limited(SECTION_LIMITS[FreeField].lengths["value"], multi_line)
 _UNSAFE_INTEGER = (
     "out_of_range",
     f"The number must lie between -{MAX_SAFE_INTEGER:,} and {MAX_SAFE_INTEGER:,}.",
@@ -170,15 +193,18 @@ def free_value(value: object) -> Failure | None:
 
 # --- field rules --------------------------------------------------------------------------------
 
-#: The account's own fields with a check of their own, wrapped in their length limits.
+#: The account's own fields with a check of their own, wrapped in their length limits. Every
+#: text field is one line (no control character) but those marked `multi_line`: the remarks,
+#: the financial extra description and a free field's text (docs/validation.md#one-line).
 ACCOUNT_OWN_RULES: Mapping[str, Rule] = MappingProxyType(
-    {"code": non_blank, "name": non_blank, "replaced_by": non_blank}
+    {"code": non_blank, "name": non_blank, "replaced_by": non_blank, "remarks": multi_line}
 )
 _SECTION_OWN_RULES: dict[type, dict[str, Rule]] = {
     Address: {"line1": non_blank, "city": non_blank, "country": country},
     Summary: {"website": url, "email": email, "phone": phone, "fax": phone, "picture": picture},
     FreeField: {"name": non_blank},
     Contact: {"email": email, "phone": phone, "mobile": phone},
+    Financial: {"extra_description": multi_line},
 }
 
 
@@ -265,9 +291,6 @@ def _bank_account_problems(bank: BankAccount) -> Iterator[Problem]:
                 "iban_number_mismatch",
                 "The IBAN does not correspond to the bank account number.",
             )
-    checked_bic = bank.bic is not None and bank.bic.strength is not CheckStrength.UNCHECKED
-    if checked_bic and bank.bic.belongs_to(bank.iban) is False:  # type: ignore[union-attr]
-        yield Problem(("bic",), "bic_bank_mismatch", "The BIC does not belong to the IBAN's bank.")
 
 
 def _financial_problems(financial: Financial) -> Iterator[Problem]:
@@ -300,6 +323,48 @@ def account_class_problems(account: Any) -> Iterator[Problem]:
     if account.replaced_by is not None and account.replaced_by == account.id:
         message = "An account cannot be replaced by itself."
         yield Problem(("replaced_by",), "self_reference", message)
+    # The whole check of each phone number, by the account's country
+    # (docs/validation.md#phone-numbers).
+    for path, value, region in account_phones(account):
+        if (failure := phone_number(value, region)) is not None:
+            yield Problem(path, *failure)
+
+
+# --- warning rules: reported, never making the record invalid ---------------------------------
+
+
+def _bank_account_warnings(bank: BankAccount) -> Iterator[Problem]:
+    iban, bic = bank.iban, bank.bic
+    if iban is None or bic is None:
+        return
+    if CheckStrength.UNCHECKED in (iban.strength, bic.strength):
+        return  # an identifier check, skipped with the identifiers
+    if bic.belongs_to(iban) is False:
+        yield Problem(("bic",), "bic_bank_mismatch", bic_mismatch_message(bic, iban))
+
+
+def bic_mismatch_message(bic: BIC, iban: IBAN) -> str:
+    """Say which bank the registry files the BIC under, and which bank the IBAN is of."""
+    filed = bic.bank_name or "another bank"
+    own = iban.bank_name or "the IBAN's bank"
+    known = iban.bank_bic
+    theirs = f" (BIC {known.compact})" if known is not None else ""
+    return f"The bank registry files BIC {bic.compact} under {filed}, not {own}{theirs}."
+
+
+def account_warning_problems(account: Any) -> Iterator[Problem]:
+    """The warnings relating the account's own fields (the phone numbers, with its country)."""
+    for path, value, region in account_phones(account):
+        if (failure := phone_unassigned(value, region)) is not None:
+            yield Problem(path, *failure)
+
+
+#: The rules that yield only warnings, by section class, with paths relative to the object
+#: (`account_warning_problems` is the account's own). They never run while a record is read
+#: (a warning never stops it); `account_problems` and `account_warnings` run them.
+WARNING_RULES: Mapping[type, ClassRule] = MappingProxyType({
+    BankAccount: _bank_account_warnings,
+})  # fmt: skip
 
 
 #: Rules relating fields of one section, with paths relative to it. They run as soon as the

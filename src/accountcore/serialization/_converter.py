@@ -23,6 +23,7 @@ from ..entities import (
     FreeField,
     FreeFieldKind,
     GroupInvoice,
+    account_warnings,
 )
 from ..errors import Problem, ValidationError
 from ..identifiers import (
@@ -230,7 +231,9 @@ def _account_reader(check_identifiers: bool) -> Hook:
     return hook
 
 
-def from_dict(data: object, *, check_identifiers: bool = True) -> Account:
+def from_dict(
+    data: object, *, check_identifiers: bool = True, warnings: list[Problem] | None = None
+) -> Account:
     """
     Read an untrusted record into a checked `Account`.
 
@@ -238,16 +241,23 @@ def from_dict(data: object, *, check_identifiers: bool = True) -> Account:
         data: a JSON-like mapping, as `to_dict` writes it.
         check_identifiers: ``False`` skips IBAN, BIC, VAT and other identifier checks
             (identifiers are then marked unchecked); every other rule still runs.
+        warnings: a list to receive the account's warnings (`accountcore.Problem`s of
+            severity warning, which leave the account valid), appended in record order.
+            Left out, warnings are not looked for.
 
     Returns:
         The account.
 
     Raises:
-        ValidationError: listing every problem, each with its field path.
+        ValidationError: listing every error, each with its field path.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``warnings``.
     """
     account: Account = _account_reader(check_identifiers)(data, Account)  # type: ignore[assignment]
+    if warnings is not None:
+        warnings += account_warnings(account, identifiers=check_identifiers)
     return account
 
 

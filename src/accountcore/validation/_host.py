@@ -8,7 +8,7 @@ from typing import Protocol
 import attrs
 
 from ..entities import Account, AccountType, Marketing, account_problems
-from ..errors import Problem, ValidationError
+from ..errors import Problem, ValidationError, split_problems
 
 Path = tuple[str | int, ...]
 
@@ -83,18 +83,26 @@ class SkippedCheck:
 @attrs.frozen
 class ValidationReport:
     """
-    The outcome of `validate`: every problem found and every rule not checked.
+    The outcome of `validate`: every error and warning found, and every rule not checked.
+
+    Attributes:
+        problems: the errors; the account is valid when there are none.
+        skipped: the rules not checked for want of their lookup.
+        warnings: the warnings, which leave the account valid.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``warnings``; ``problems`` holds only errors.
     """
 
     problems: tuple[Problem, ...]
     skipped: tuple[SkippedCheck, ...]
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
         """
-        ``True`` when no problem was found (skipped rules do not count as problems).
+        ``True`` when no error was found (warnings and skipped rules do not count).
         """
         return not self.problems
 
@@ -107,10 +115,10 @@ class ValidationReport:
 
     def raise_for_problems(self) -> None:
         """
-        Raise `ValidationError` listing the problems, if there are any.
+        Raise `ValidationError` listing the errors (and the warnings), if there are errors.
         """
         if self.problems:
-            raise ValidationError(self.problems)
+            raise ValidationError(self.problems + self.warnings)
 
 
 # --- rules that need the host's data --------------------------------------------------------
@@ -195,7 +203,7 @@ def validate(
         cost_centres: the host's manager -> cost centre lookup.
 
     Returns:
-        A report with every problem, and each rule skipped for want of its lookup.
+        A report with every error and warning, and each rule skipped for want of its lookup.
 
     .. versionadded:: 0.1
     """
@@ -217,4 +225,5 @@ def validate(
         skipped.append(SkippedCheck("cost_centre_from_manager", "cost_centres"))
     else:
         problems += _cost_centre_problems(account, cost_centres)
-    return ValidationReport(tuple(problems), tuple(skipped))
+    errors, warnings = split_problems(problems)
+    return ValidationReport(errors, tuple(skipped), warnings)

@@ -44,12 +44,23 @@ class Refusal:
         self.problems.append(Problem(path, decision.problem_code, decision.message))
 
     def error(self, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
-        """Record every problem of ``error``, located under ``prefix``."""
-        self.problems += [problem.prefixed(prefix) for problem in error.problems]
+        """Record every problem of ``error``, warnings included, located under ``prefix``."""
+        found = error.problems + error.warnings
+        self.problems += [problem.prefixed(prefix) for problem in found]
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """
+        The warnings recorded: reported with the outcome, never a reason to refuse.
+        """
+        return tuple(problem for problem in self.problems if problem.is_warning)
 
     def raise_if_any(self) -> None:
         """
-        Raise `ActionRefused` with every problem and denial recorded, if there is any.
+        Raise `ActionRefused` with every problem and denial recorded, if any is an error.
+
+        Warnings alone never refuse an action; with an error, they ride along in the
+        exception's ``warnings``.
         """
-        if self.problems:
+        if any(not problem.is_warning for problem in self.problems):
             raise ActionRefused(self.problems, self.denials)
