@@ -95,12 +95,18 @@ class Settings:
         type_select: Type: Select. Off, only Not validated accounts can be created.
         mandatory_contract: Mandatory: Contract. On, a Customer needs a contract.
         defaults: Account: Defaults, pre-filling new accounts.
+        mandatory_vat_check: accountcore's own setting, not Exact's. On, creating a
+            Customer or changing an account's type to Customer needs a VAT number that the
+            host's online registry (`accountcore.vies`) calls valid
+            (docs/rules.md#identifiers).
 
     Raises:
         DefinitionError: a switch that is not a bool (``1`` and ``"yes"`` are not), or
             defaults that are not `AccountDefaults`.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``mandatory_vat_check``.
     """
 
     check_roles: bool = attrs.field(default=True, validator=is_a(bool, "Settings.check_roles"))
@@ -110,6 +116,9 @@ class Settings:
     )
     defaults: AccountDefaults = attrs.field(
         default=AccountDefaults(), validator=is_a(AccountDefaults, "Settings.defaults")
+    )
+    mandatory_vat_check: bool = attrs.field(
+        default=False, validator=is_a(bool, "Settings.mandatory_vat_check")
     )
 
 
