@@ -42,7 +42,7 @@ from accountcore.duplicates import (
 )
 from accountcore.errors import CODES, ActionRefused
 from accountcore.identifiers import BIC, DUNS, Identifier
-from accountcore.rights import FunctionRight, Policy, Principal
+from accountcore.rights import FunctionRight, Policy, Principal, Settings
 from accountcore.testing import accounts
 from accountcore.workflows import edit_fields
 
@@ -461,6 +461,15 @@ class TestApply:
         )
         assert outcome.event.right == 274
 
+    def test_no_right_recorded_when_roles_are_not_checked(self) -> None:
+        """With Security: Check - Roles off, the merge event records no function right."""
+        a, b = make("a"), make("b")
+        policy = Policy(settings=Settings(check_roles=False))
+        outcome = apply_merge(
+            plan_merge(a, [b]), current=store(a, b), by=NOBODY, policy=policy, on=ON, at=AT
+        )
+        assert outcome.event.right is None
+
     def test_record_security_applies_to_every_account(self) -> None:
         """An account above the user's clearance refuses the merge."""
         a = make("a")
@@ -517,7 +526,13 @@ class TestReplacedBy:
             edit_fields(make("a"), {"replaced_by": "b"}, by=MANAGER, policy=POLICY)
         assert codes(error) == {("$.replaced_by", "field_read_only")}
 
-    @given(accounts(), st.text(min_size=1, max_size=12).filter(str.strip))
+    # replaced_by is one line of text: no control character (docs/validation.md#one-line).
+    @given(
+        accounts(),
+        st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=12).filter(
+            str.strip
+        ),
+    )
     def test_round_trips_any_account(self, account: Account, replaced_by: str) -> None:
         """Any account with a replacement comes back unchanged from its record."""
         assume(replaced_by != account.id)

@@ -289,13 +289,14 @@ def apply_merge(
     survivor_id = plan.survivor_id
     replaced = tuple(attrs.evolve(account, replaced_by=survivor_id) for account in plan.base[1:])
     decision = refusal.allowed[0]
+    right = decision.right_used  # none when Security: Check - Roles is off
     event = AccountsMerged(
         survivor_id=survivor_id,
         replaced_ids=plan.other_ids,
         on=on,
         at=at,
         actor=by.user_id,
-        right=int(decision.right) if decision.right is not None else None,
+        right=int(right) if right is not None else None,
     )
     return MergeOutcome(
         survivor=plan.result, replaced=replaced, event=event, decisions=tuple(refusal.allowed)

@@ -74,9 +74,24 @@ class Decision:
         """
         return MESSAGES[self.message_id].format(**dict(self.params))
 
+    @property
+    def right_used(self) -> FunctionRight | None:
+        """
+        The function right the policy checked to allow the action, for the action's event.
+
+        ``right`` when a role or a right held directly granted it; ``None`` when the action
+        was denied or no right was checked: the action needs none, or Security: Check - Roles
+        is off (``right`` still names the right the action would need).
+
+        .. versionadded:: 0.2
+        """
+        return self.right if self.allowed and self.rule in _CHECKED_RULES else None
+
 
 #: Denials by the card layout keep their own problem code; any other is a denied right.
 _LAYOUT_RULES = frozenset({"field_hidden", "field_read_only"})
+#: The rules that allow an action after checking the user's function right.
+_CHECKED_RULES = frozenset({"role", "direct_right"})
 
 
 def _deny(rule: str, message_id: str, **params: object) -> Decision:

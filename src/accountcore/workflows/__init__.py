@@ -6,6 +6,13 @@ rights policy with its settings and card layout, and the host's lookups. It retu
 `Outcome` (the new account, its events, and the decisions that allowed it) or raises one
 `ActionRefused` listing every reason the action was refused.
 
+Three rules cross the capabilities they compose: a status or type change's event records the
+function right the policy checked, none with Security: Check - Roles off
+(docs/rules.md#status-events); a code changed through `edit_fields` is a recode, decided as
+the policy's ``Recode`` (docs/rules.md#roles); and with the host's ``cost_centres`` lookup the
+cost centre follows the account manager on create and on a change of manager, set by the
+system whatever the card layout lets the user edit (docs/rules.md#relations).
+
 .. versionadded:: 0.1
 """
 

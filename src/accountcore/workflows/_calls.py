@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from datetime import date, datetime
 
 import attrs
 
 from .. import status as _status
-from ..entities import Account, AccountStatus, AccountType, Contact
+from ..entities import Account, AccountStatus, AccountType
 from ..errors import (
     InvalidTransition,
     InvalidTypeChange,
@@ -27,7 +26,7 @@ from ..rights import (
     edit_problems,
     layout_problems,
 )
-from ..serialization import JSONObject, describe_key, from_dict, is_nameable, to_dict
+from ..serialization import from_dict
 from ..status import (
     ContractLookup,
     StatusChanged,
@@ -36,6 +35,9 @@ from ..status import (
     contract_problems,
 )
 from ..validation import AccountDirectory, CostCentres, SectorCatalogue, SkippedCheck, validate
+from ..vies import VatChecked, VatRegistry, check_one
+from ._cost_centre import follow_manager, names_cost_centre, remembered
+from ._edits import apply_edits, decide_recode, keep_email_flags
 from ._refusal import Refusal
 
 _DEFAULT_TABLE = TransitionTable.default()
@@ -51,14 +53,22 @@ class Outcome:
         events: the status or type changes it recorded (empty for creates and edits).
         decisions: the policy decisions that allowed it.
         skipped: host rules not checked for want of a lookup (see `accountcore.validate`).
+        warnings: problems worth knowing that did not refuse the action (creates and
+            edits; see `accountcore.Severity`).
+        vat_check: the online VAT check the change needed, for the audit trail (a change
+            to Customer with setting ``mandatory_vat_check``; see `change_type`).
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``warnings``, ``vat_check``.
     """
 
     account: Account
     events: tuple[StatusChanged | TypeChanged, ...] = ()
     decisions: tuple[Decision, ...] = ()
     skipped: tuple[SkippedCheck, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    vat_check: VatChecked | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -77,7 +87,7 @@ def _host_checks(
         sectors=lookups.sectors,
         cost_centres=lookups.cost_centres,
     )
-    refusal.problems += report.problems
+    refusal.problems += report.problems + report.warnings
     refusal.problems += layout_problems(account, policy.layout)
     return report.skipped
 
@@ -127,12 +137,15 @@ def create_account(
     sectors: SectorCatalogue | None = None,
     cost_centres: CostCentres | None = None,
     contracts: ContractLookup | None = None,
+    vat_registry: VatRegistry | None = None,
 ) -> Outcome:
     """
     Create an account from an untrusted record, as the card's Save does.
 
     The record's lifecycle fields may be left out: the account is Active, its type and status
-    taking effect ``on``. Empty marketing fields take the company's Account: Defaults.
+    taking effect ``on``. Empty marketing fields take the company's Account: Defaults. With
+    ``cost_centres``, an account with a manager and no cost centre takes the manager's
+    (docs/rules.md#relations); a cost centre given must agree with it.
 
     Args:
         data: the record, as `accountcore.from_dict` reads it.
@@ -141,6 +154,8 @@ def create_account(
         on: the creation date.
         directory, sectors, cost_centres: the host's lookups for `accountcore.validate`.
         contracts: the host's contract lookup (needed with Mandatory: Contract).
+        vat_registry: the host's online VAT registry (needed with Mandatory: VAT check to
+            create a Customer; see `accountcore.vies`).
 
     Returns:
         The new account and the decision that allowed it.
@@ -162,13 +177,25 @@ def create_account(
         refusal.raise_if_any()
     refusal.decision(policy.decide(by, Create(account.type)), ("type",))
     refusal.problems += _new_account_problems(account, on)
+    cost_centres = remembered(cost_centres)
+    account, derived = follow_manager(account, cost_centres)
+    refusal.problems += derived
     lookups = _Lookups(directory=directory, sectors=sectors, cost_centres=cost_centres)
     skipped = _host_checks(account, policy, lookups, refusal)
     refusal.problems += contract_problems(
         account, account.type, contracts, policy.settings.mandatory_contract
     )
+    vat_check = _required_vat_check(
+        account, account.type, refusal, by=by, policy=policy, registry=vat_registry
+    )
     refusal.raise_if_any()
-    return Outcome(account, decisions=tuple(refusal.allowed), skipped=skipped)
+    return Outcome(
+        account,
+        decisions=tuple(refusal.allowed),
+        skipped=skipped,
+        warnings=refusal.warnings,
+        vat_check=vat_check,
+    )
 
 
 def _decide_create_from_record(
@@ -181,42 +208,6 @@ def _decide_create_from_record(
 
 
 # --- edit -------------------------------------------------------------------------------------
-
-
-def _apply_edits(account: Account, edits: Mapping[str, object], refusal: Refusal) -> JSONObject:
-    record = copy.deepcopy(to_dict(account))
-    for position, (path, value) in enumerate(edits.items(), start=1):
-        steps = path.split(".") if isinstance(path, str) else []
-        target: object = record
-        for step in steps[:-1]:
-            target = target.get(step) if isinstance(target, dict) else None
-            if target is None and step == "contact":
-                record["contact"] = target = attrs.asdict(Contact())
-        if not steps or not isinstance(target, dict) or steps[-1] not in target:
-            # An unknown path is echoed only when it cannot hold an IBAN or a tax number.
-            where = tuple(steps[:-1]) if is_nameable(path) else ()
-            message = f"Unknown field {describe_key(path, position)}."
-            refusal.problems.append(Problem(where, "unknown_field", message))
-            continue
-        target[steps[-1]] = value
-    return record
-
-
-def _keep_email_flags(before: Account, after: Account) -> Account:
-    """A changed contact email follows the card's flag rules, not the copied flags."""
-    if after.contact is None or before.contact is None:
-        return after
-    if after.contact.email == before.contact.email:
-        return after
-    contact = attrs.evolve(
-        before.contact.with_email(after.contact.email),
-        **{
-            f.name: getattr(after.contact, f.name)
-            for f in attrs.fields(type(after.contact))
-            if f.name not in ("email", "valid_email", "email_permission")
-        },
-    )
-    return attrs.evolve(after, contact=contact)
 
 
 def edit_fields(
@@ -236,30 +227,65 @@ def edit_fields(
     values as a record holds them (``3``, ``"Utrecht"``, ``null``). Each changed field must
     be editable in the card layout by this user; the result must pass every rule.
 
+    A changed code is a recode: it needs the policy's `Recode` decision (right 273, 274 for a
+    Reseller; docs/rules.md#function-rights) besides the layout's. A code that differs only
+    by surrounding spaces is the same code.
+
+    With ``cost_centres`` (docs/rules.md#relations), an edit that changes the manager gives
+    the account the new manager's cost centre (none when the manager has none), unless it
+    also gives the cost centre, which must then agree; an account with a manager and no cost
+    centre takes the manager's. The derived cost centre is the system's, not the user's edit:
+    the layout's mode and right for ``relations.cost_centre`` apply only to a value the user
+    gives.
+
+    Returns:
+        The edited account, the `Recode` decision when the code changed, and the host rules
+        skipped for want of a lookup.
+
     Raises:
         ActionRefused: every unknown path, every refused field and every broken rule.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       A code change needs the `Recode` decision; the cost centre follows the manager.
     """
     refusal = Refusal()
     if not isinstance(edits, Mapping):
         refusal.problems.append(Problem((), "invalid_type", "Expected edits as {path: value}."))
         refusal.raise_if_any()
-    record = _apply_edits(account, edits, refusal)
+    record = apply_edits(account, edits, refusal)
     try:
-        after = _keep_email_flags(account, from_dict(record))
+        after = keep_email_flags(account, from_dict(record))
     except ValidationError as error:
         refusal.error(error)
         refusal.raise_if_any()
     for problem in edit_problems(account, after, by, policy):
         refusal.problems.append(problem)
+    if after.code.strip() != account.code.strip():
+        decide_recode(account, by, policy, refusal)
+    cost_centres = remembered(cost_centres)
+    after, derived = follow_manager(
+        after, cost_centres, before=account, explicit=names_cost_centre(edits)
+    )
+    refusal.problems += derived
     lookups = _Lookups(directory=directory, sectors=sectors, cost_centres=cost_centres)
     skipped = _host_checks(after, policy, lookups, refusal)
     refusal.raise_if_any()
-    return Outcome(after, skipped=skipped)
+    return Outcome(
+        after, decisions=tuple(refusal.allowed), skipped=skipped, warnings=refusal.warnings
+    )
 
 
 # --- status and type ------------------------------------------------------------------------
+
+
+def _right_used(decision: Decision) -> int | None:
+    """
+    The right an event records: the one the policy checked, ``None`` when it checked none
+    (Security: Check - Roles off; docs/rules.md#status-events).
+    """
+    right = decision.right_used
+    return None if right is None else int(right)
 
 
 def change_status(
@@ -276,7 +302,9 @@ def change_status(
     Move ``account`` to ``target``, as the card's status buttons do.
 
     The policy decides (right 292, 293 or 294 by the account's type, and record security);
-    the status table decides legality. Both are reported when both refuse.
+    the status table decides legality. Both are reported when both refuse. The event records
+    the right the policy checked, none with Security: Check - Roles off
+    (docs/rules.md#status-events).
 
     Raises:
         ActionRefused: the denial, the illegal move, a naive ``at`` or a backdated ``on``.
@@ -286,7 +314,7 @@ def change_status(
     refusal = Refusal()
     decision = policy.decide(by, ChangeStatus(target), account)
     refusal.decision(decision, ("status",))
-    right = int(decision.right) if decision.allowed and decision.right is not None else None
+    right = _right_used(decision)
     try:
         changed, event = _status.transition(
             account, target, on=on, at=at, actor=by.user_id, right=right, table=table
@@ -299,6 +327,47 @@ def change_status(
     return Outcome(changed, events=(event,), decisions=(decision,))
 
 
+_VAT_PATH: tuple[str | int, ...] = ("financial", "vat_number")
+
+
+def _required_vat_check(
+    account: Account,
+    new_type: AccountType,
+    refusal: Refusal,
+    *,
+    by: Principal,
+    policy: Policy,
+    registry: VatRegistry | None,
+) -> VatChecked | None:
+    """
+    With setting ``mandatory_vat_check``, hold a change to Customer to a valid online check
+    (docs/rules.md#identifiers); return the check when it passed.
+
+    A missing number or registry is reported with every other reason; the registry is asked
+    only when nothing else refuses the change, so a refused change costs no request.
+    """
+    if not policy.settings.mandatory_vat_check or new_type is not AccountType.CUSTOMER:
+        return None
+    vat = account.financial.vat_number
+    if vat is None:
+        message = "A Customer needs a VAT number first (setting Mandatory: VAT check)."
+        refusal.problems.append(Problem(_VAT_PATH, "required", message))
+    if registry is None:
+        message = "Mandatory: VAT check is on; pass the host's VAT registry."
+        refusal.problems.append(Problem(("type",), "vat_registry_missing", message))
+    if vat is None or registry is None or any(not p.is_warning for p in refusal.problems):
+        return None
+    try:
+        check = check_one(registry, vat)
+    except ValidationError as error:  # the registry cannot check this number (a non-EU one)
+        refusal.problems += [Problem(_VAT_PATH, p.code, p.message) for p in error.problems]
+        return None
+    refusal.problems += check.problems(_VAT_PATH)
+    if not check.valid:
+        return None
+    return VatChecked.of(check, account_id=account.id, account_code=account.code, actor=by.user_id)
+
+
 def change_type(
     account: Account,
     new_type: AccountType,
@@ -308,6 +377,7 @@ def change_type(
     on: date,
     at: datetime,
     contracts: ContractLookup | None = None,
+    vat_registry: VatRegistry | None = None,
     table: TransitionTable = _DEFAULT_TABLE,
 ) -> Outcome:
     """
@@ -315,17 +385,29 @@ def change_type(
 
     The policy decides (rights 273, 274, 291 or 406 and record security); the type-change
     rules and the status table decide legality; with Mandatory: Contract, a Customer needs a
-    contract shown by ``contracts``.
+    contract shown by ``contracts``. The event records the right the policy checked, none with
+    Security: Check - Roles off.
+
+    With setting ``mandatory_vat_check``, a Customer needs a VAT number that ``vat_registry``
+    calls valid (docs/rules.md#identifiers): no number is ``required`` at
+    ``financial.vat_number``, no registry ``vat_registry_missing``, both reported with every
+    other reason. The registry is asked only when nothing else refuses the change; an invalid
+    answer refuses it with ``vat_not_registered``, an unavailable one with
+    ``vat_check_unavailable`` (saying why, and when to retry). A valid answer is kept in the
+    outcome's ``vat_check``, with the registry's request identifier and date.
 
     Raises:
         ActionRefused: every reason, at once.
+        AdapterError: the registry broke its port's contract (see `accountcore.vies.check_one`).
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``vat_registry`` and setting ``mandatory_vat_check``.
     """
     refusal = Refusal()
     decision = policy.decide(by, ChangeType(new_type), account)
     refusal.decision(decision, ("type",))
-    right = int(decision.right) if decision.allowed and decision.right is not None else None
+    right = _right_used(decision)
     try:
         changed, event = _status.change_type(
             account,
@@ -343,8 +425,11 @@ def change_type(
         refusal.problems.append(Problem(("type",), "invalid_type_change", str(error)))
     except ValidationError as error:
         refusal.error(error)
+    vat_check = _required_vat_check(
+        account, new_type, refusal, by=by, policy=policy, registry=vat_registry
+    )
     refusal.raise_if_any()
-    return Outcome(changed, events=(event,), decisions=(decision,))
+    return Outcome(changed, events=(event,), decisions=(decision,), vat_check=vat_check)
 
 
 def delete_account(account: Account, *, by: Principal, policy: Policy) -> Decision:
