@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from stdnum import iban as stdnum_iban
 
 import accountcore
-from accountcore.errors import CODES
+from accountcore.errors import CODES, ValidationError
 from accountcore.identifiers import BIC, IBAN, CheckStrength
 
 _LETTERS = {ord(c): str(n) for n, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", start=10)}
@@ -470,3 +470,20 @@ class TestBankRegistry:
         assert iban.bank_name is None or isinstance(iban.bank_name, str)
         assert iban.bank_bic is None or isinstance(iban.bank_bic, BIC)
         assert bic.bank_name is None or isinstance(bic.bank_name, str)
+
+
+class TestShortText:
+    @given(st.text(max_size=20))
+    def test_is_valid_agrees_with_parse(self, text: str) -> None:
+        """is_valid's quick refusal of short text agrees with parse, whatever the text."""
+        try:
+            IBAN.parse(text)
+        except ValidationError:
+            assert not IBAN.is_valid(text)
+        else:
+            assert IBAN.is_valid(text)
+
+    def test_short_keys_are_no_ibans(self) -> None:
+        """Text shorter than any IBAN, separators left out, is refused."""
+        assert not IBAN.is_valid("k0") and not IBAN.is_valid("NO93 8601 1117 94")
+        assert IBAN.is_valid("NO93 8601 1117 947")

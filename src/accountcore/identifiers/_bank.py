@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 from ._base import (
+    MAX_IDENTIFIER_TEXT,
     CheckStrength,
     Identifier,
     _library_error,
@@ -73,6 +74,22 @@ class IBAN(Identifier):
             "invalid_checksum",
             "the national check digits inside its account number are wrong",
         )
+
+    @classmethod
+    def is_valid(cls, raw: object) -> bool:
+        """
+        Tell whether ``raw`` parses; never raises.
+
+        Text too short for any IBAN is refused without asking schwifty why: messages ask this
+        of every unknown key they might name (`accountcore.serialization.is_nameable`).
+        """
+        if (
+            type(raw) is str
+            and len(raw) <= MAX_IDENTIFIER_TEXT
+            and len(_compact_iban(raw)) < _SHORTEST_IBAN
+        ):
+            return False
+        return super().is_valid(raw)
 
     @property
     def country(self) -> str:
@@ -153,6 +170,8 @@ class IBAN(Identifier):
 
 
 _IBAN_NUMBER_EXEMPT = frozenset({"BE", "DE", "HU"})
+#: The fewest characters an IBAN holds (Norway's; ISO 13616's registry has none shorter).
+_SHORTEST_IBAN = 15
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
