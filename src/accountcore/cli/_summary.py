@@ -167,25 +167,26 @@ def print_plain(report: CheckReport, out: TextIO) -> None:
         print(f"\n{title}", file=out)
         for label, count in rows:
             print(f"  {label:<16} {count:>9,}", file=out)
-    if report.invalid:
-        print(f"\nInvalid records ({report.invalid_total:,})", file=out)
-    for record in report.invalid:
-        print(f"  {_where(report, record)}", file=out)
-        for path, code, message in record.problems:
-            print(f"      {path}  {code}  {message}", file=out)
-    more = _unlisted(report)
-    if more:
+    _print_listed(report, f"Invalid records ({report.invalid_total:,})", report.invalid, out)
+    if more := _unlisted(report):
         print(f"  {more}", file=out)
-    if report.warned:
-        print(f"\nWarnings, valid records ({report.warned_total:,})", file=out)
-    for record in report.warned:
-        print(f"  {_where(report, record)}", file=out)
-        for path, code, message in record.problems:
-            print(f"      {path}  {code}  {message}", file=out)
-    more = _unlisted_warned(report)
-    if more:
+    title = f"Warnings, valid records ({report.warned_total:,})"
+    _print_listed(report, title, report.warned, out)
+    if more := _unlisted_warned(report):
         print(f"  {more}", file=out)
     print(f"\n{_totals(report)}", file=out)
+
+
+def _print_listed(
+    report: CheckReport, title: str, records: list[InvalidRecord], out: TextIO
+) -> None:
+    """Print listed records under ``title``, each with its problems, as plain lines."""
+    if records:
+        print(f"\n{title}", file=out)
+    for record in records:
+        print(f"  {_where(report, record)}", file=out)
+        for path, code, message in record.problems:
+            print(f"      {path}  {code}  {message}", file=out)
 
 
 def print_rich(report: CheckReport, out: TextIO) -> None:
