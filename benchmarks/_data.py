@@ -194,6 +194,8 @@ class _Generator:
     def address(self, country: Country) -> Record:
         return {
             "line1": f"{self.rng.choice(_STREETS)} {self.rng.randint(1, 250)}",
+            "house_number": None,
+            "house_number_suffix": None,
             "line2": f"Unit {self.rng.randint(1, 40)}" if self.maybe(0.15) else None,
             "line3": None,
             "postcode": self.digits(4) + " AB" if country.code == "NL" else self.digits(5),

@@ -78,6 +78,8 @@ def _pydantic_account(check: bool) -> type[pydantic.BaseModel]:
     class Address(pydantic.BaseModel):
         model_config = _CONFIG
         line1: NonBlank
+        house_number: Line | None = None
+        house_number_suffix: Line | None = None
         line2: Line | None = None
         line3: Line | None = None
         postcode: Line | None = None
@@ -265,6 +267,8 @@ def _msgspec_account(check: bool) -> type[msgspec.Struct]:
 
     class Address(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         line1: MLine
+        house_number: MLine | None = None
+        house_number_suffix: MLine | None = None
         line2: MLine | None = None
         line3: MLine | None = None
         postcode: MLine | None = None

@@ -59,7 +59,8 @@ def render(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Address):
-        parts = (value.line1, value.line2, value.line3, value.postcode, value.city)
+        number = " ".join(part for part in (value.house_number, value.house_number_suffix) if part)
+        parts = (value.line1, number, value.line2, value.line3, value.postcode, value.city)
         return ", ".join(part for part in (*parts, value.state, value.country) if part)
     if isinstance(value, Contact):
         names = (value.first_name, value.middle_name, value.last_name)

@@ -126,11 +126,18 @@ class Address:
 
     ``country`` is an ISO 3166-1 alpha-2 code; ``state`` a subdivision of it, either as the
     part after the dash of its ISO 3166-2 code (``"CA"`` for ``US-CA``) or the whole code.
+    ``house_number`` and ``house_number_suffix`` hold the number and its addition (``61``,
+    ``a``) where a system keeps them apart from the street in ``line1`` (Exact's
+    ``AddressNo`` and ``AddressSuffix``); a number typed into ``line1`` stays there.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``house_number`` and ``house_number_suffix``.
     """
 
     line1: str
+    house_number: str | None = None
+    house_number_suffix: str | None = None
     line2: str | None = None
     line3: str | None = None
     postcode: str | None = None

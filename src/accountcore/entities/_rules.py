@@ -87,7 +87,10 @@ ACCOUNT_LIMITS = _limits(lengths={"code": 64, "remarks": 65_536}, items={"free_f
 #: Each section's limits; the other numbers are generous for real data and keep every check
 #: cheap.
 SECTION_LIMITS: Mapping[type, Limits] = MappingProxyType({
-    Address: _limits(lengths={"postcode": 32, "city": 128, "state": 64, "country": 64}),
+    Address: _limits(lengths={
+        "house_number": 32, "house_number_suffix": 32, "postcode": 32, "city": 128,
+        "state": 64, "country": 64,
+    }),
     Summary: _limits(lengths={
         "website": 2048, "email": 254, "phone": 64, "phone_extension": 32, "fax": 64,
         "picture": 2048,

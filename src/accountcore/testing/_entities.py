@@ -101,6 +101,8 @@ def addresses() -> SearchStrategy[Address]:
         lambda place, **kw: Address(country=place[0], state=place[1], **kw),
         places,
         line1=_text(),
+        house_number=st.none() | st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True),
+        house_number_suffix=st.none() | st.sampled_from(("a", "B", "bis", "-2", "II")),
         line2=_optional_text(),
         line3=_optional_text(),
         postcode=_optional_text(10),

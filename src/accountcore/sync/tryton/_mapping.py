@@ -135,7 +135,10 @@ def to_party(account: Account, types: frozenset[str]) -> PartyFields:
     """
     summary = account.summary
     address = summary.address
-    lines = (address.line1, address.line2, address.line3)
+    # Tryton has no place of its own for the house number yet: it follows the street.
+    number = "".join(part for part in (address.house_number, address.house_number_suffix) if part)
+    line1 = f"{address.line1} {number}" if number else address.line1
+    lines = (line1, address.line2, address.line3)
     vat = account.financial.vat_number
     coc = account.marketing.coc_number
     state = address.state
