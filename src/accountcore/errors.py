@@ -128,6 +128,25 @@ CODES: dict[str, str] = {
         " again later."
     ),
     "vat_registry_missing": "An online VAT check is required but no VAT registry was given.",
+    "unreadable_record": (
+        "The record cannot be read at all (a line that is not JSON, a CSV row with more cells"
+        " than the header); the file reads on."
+    ),
+    "record_too_long": (
+        "The record is longer than the reading limit; it was skipped unread and the file reads on."
+    ),
+    "unknown_element": (
+        "The XML element is not in the eExact schema where it stands; it was not read (an error"
+        " when reading strictly)."
+    ),
+    "element_not_kept": (
+        "The eExact schema allows the element, but the card has no place for it; it was read"
+        " and not kept."
+    ),
+    "to_be_numbered": (
+        "The record asks the receiving system to number it (an empty code); allocate codes to"
+        " read it as an account."
+    ),
     "event_does_not_apply": "A replayed event does not fit the state it meets.",
     "right_denied": "The policy denies the action: a function right, a setting, record security.",
     "field_read_only": "The card layout shows this field read-only, so it cannot be edited.",
@@ -178,8 +197,10 @@ CODES: dict[str, str] = {
 #: invalid. Every other code is an error. ``docs/errors.md`` marks the same codes.
 WARNING_CODES: frozenset[str] = frozenset({
     "bic_bank_mismatch",
+    "element_not_kept",
     "identifier_unchecked",
     "unassigned_phone",
+    "unknown_element",
 })  # fmt: skip
 
 
