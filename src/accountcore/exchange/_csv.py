@@ -1,15 +1,13 @@
 """
 Read account records from CSV: one record per row, in the shape `accountcore.to_dict` writes.
 
-- The header names record paths, dotted: ``code``, ``summary.address.city``,
-  ``financial.vat_number``. List items go by index: ``financial.bank_accounts.0.iban``,
-  ``free_fields.1.value``. Any other column is refused ("unknown column: x"), as is a column
-  named twice. The required columns are the fields `accountcore.from_dict` cannot do
-  without: ``code``, ``name``, ``type``, ``type_since``, ``status_since``,
-  ``summary.address.line1``, ``summary.address.city``, ``summary.address.country``.
+- The header names each column's record path, or a plain name of the column map
+  (`COLUMN_MAP`, in ``_columns``; listed in ``docs/csv.md``). Unknown columns, a path
+  named twice and missing required columns refuse the file, all named in one line.
 - An empty cell means absent: its key is left out, and so is an object or list item whose
-  cells are all empty, and a row whose cells are all empty. CSV cannot tell empty text from
-  no text. List items keep their order; an empty item is dropped, not kept as a gap.
+  cells are all empty. A row whose cells are all empty, like a blank line, is no record. CSV
+  cannot tell empty text from no text. List items keep their order; an empty item is
+  dropped, not kept as a gap.
 - Integer fields are read from decimal digits; yes/no fields from ``true``/``false``,
   ``yes``/``no`` or ``1``/``0`` (any case); a free field's value by its ``kind`` (a number
   for ``number``, yes/no for ``yes_no``, text otherwise). Every other cell stays text, for
@@ -17,53 +15,89 @@ Read account records from CSV: one record per row, in the shape `accountcore.to_
   as written. A cell that cannot be read is a problem of its record (code ``invalid_type``;
   the message never echoes the cell, which may hold an IBAN or a tax number), and its key is
   left out.
-- Cells are separated by commas, or by semicolons when the header line holds semicolons and
-  no comma. A row may have fewer cells than the header (the rest are empty), not more
-  (unless the extra cells are empty).
-- A record's place is ``row N``, N being the line on which the row starts.
-- Limits (`accountcore._readers.ReadLimits`): a line may hold ``limits.line`` characters, its
-  line end not counted, and a row ``limits.record`` characters, the line ends inside its
-  quoted cells counted (1 MiB each by default). Past either, the file is unreadable, naming
-  the line (for a row, the line it starts on). Lines are counted as `csv.reader` asks for
-  them, so an endless quoted cell is refused as soon as it is too long, not read to the end.
-  A cell is also held to Python's `csv.field_size_limit` (131,072 characters unless the
-  program changes it), which the csv module checks as it reads.
+- The encoding: the one given, else a byte-order mark's (UTF-8, UTF-16), else UTF-8 when the
+  file's first 64 KiB are UTF-8 (a stream's are read ahead), else charset-normalizer's guess,
+  a tie going to cp1252 (Excel's on Western Windows). A byte further on that is not in that
+  encoding makes the file unreadable.
+- The delimiter: the one given, else whichever of ``,`` ``;`` tab ``|`` splits the header's
+  first line (its quoted parts aside) into the most cells; ties go in that order, tab first
+  for a ``.tsv`` or ``.tab`` file.
+- A row may have fewer cells than the header (the rest are empty); one with more non-empty
+  cells is an invalid record (``unreadable_record``), and reading goes on. Empty cells past
+  the header's last named column are ignored, in the header too.
+- Limits (`ReadLimits`): a line may hold ``limits.line`` characters, its line end not
+  counted, and a row ``limits.record`` characters, the line ends inside its quoted cells
+  counted. A row past either is an invalid record (``record_too_long``), skipped to its end
+  without being held: it is read in pieces, and only its quotes and delimiters are followed,
+  to find its end where the csv module would. A row that goes on past `SKIP_FACTOR` times
+  its limit makes the file unreadable, as does a header past either limit. A header over
+  1 MiB is checked in windows, so that one of millions of unknown names is refused in
+  linear time and little memory. A cell is also held to Python's `csv.field_size_limit`
+  (131,072 characters unless the program changes it), which the csv module checks as it
+  reads; past it, the file is unreadable.
 """
 
 from __future__ import annotations
 
 import _csv
+import codecs
 import csv
 import functools
+import io
 import itertools
 import re
-import types
-import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 import attrs
 
-from ..entities import Account, FreeField, FreeFieldKind
+from ..entities import FreeFieldKind
 from ..errors import Problem
-from ..identifiers import Identifier
+from ._columns import (
+    COLUMN_MAP,
+    REQUIRED_COLUMNS,
+    HeaderPaths,
+    Where,
+    _BadHeader,
+    _Shape,
+    check_paths,
+    column_paths,
+    steps_of,
+)
 from ._common import (
-    DEFAULT_LIMITS,
+    DEFAULT_OPTIONS,
+    SKIP_FACTOR,
+    Input,
+    Place,
     RawRecord,
     ReadLimits,
+    ReadOptions,
+    _beyond,
     _capped_lines,
     _is_too_long,
-    _not_text,
-    _open,
-    _too_long,
     _unreadable,
+    beyond_skipping,
+    too_long_record,
+    unreadable_record,
 )
+
+# What the reading and checking modules take from here, the column map's names among them.
+__all__ = [
+    "COLUMN_MAP",
+    "REQUIRED_COLUMNS",
+    "Build",
+    "cells_of",
+    "column_paths",
+    "header_plan",
+    "plan",
+    "read_csv",
+    "split_csv",
+]
 
 Read = Callable[[str], object]  # a cell to its value, `_BLANK`, or None when it cannot be read
 Build = Callable[[list[str], list[Problem]], object]  # a row to a value; None when all empty
 
-_INDEX = re.compile(r"0|[1-9][0-9]{0,3}")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _YES_NO = {
@@ -113,72 +147,6 @@ _FREE_VALUES: dict[object, tuple[Read, str]] = {
 }
 
 
-# --- the record's shape, from the entities ----------------------------------------------------
-
-
-@attrs.frozen
-class _Shape:
-    """What a record path holds: an object's fields, a list's item, or one cell's value."""
-
-    fields: Mapping[str, _Shape] = attrs.field(factory=dict)
-    item: _Shape | None = None
-    typed: tuple[Read, str] | None = None  # None: the cell's text, as it is
-    is_free_field: bool = False
-
-
-def _shape_of(tp: object) -> _Shape:
-    if typing.get_origin(tp) in (Union, types.UnionType):
-        rest = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-        if len(rest) != 1:
-            return _Shape()  # a free field's value: read by its kind, after the row
-        tp = rest[0]
-    if typing.get_origin(tp) is tuple:
-        return _Shape(item=_shape_of(typing.get_args(tp)[0]))
-    if isinstance(tp, type) and attrs.has(tp) and not issubclass(tp, Identifier):
-        fields = attrs.fields(attrs.resolve_types(tp))
-        shapes = {f.name: _shape_of(f.type) for f in fields}
-        return _Shape(fields=shapes, is_free_field=tp is FreeField)
-    return _Shape(typed=_TYPED.get(tp))
-
-
-def _required(cls: type, prefix: str = "") -> Iterator[str]:
-    for f in attrs.fields(attrs.resolve_types(cls)):
-        if f.default is not attrs.NOTHING:
-            continue
-        if isinstance(f.type, type) and attrs.has(f.type):
-            yield from _required(f.type, f"{prefix}{f.name}.")
-        else:
-            yield prefix + f.name
-
-
-_ACCOUNT = _shape_of(Account)
-#: The columns every CSV file needs: the fields `accountcore.from_dict` cannot do without.
-REQUIRED_COLUMNS: tuple[str, ...] = tuple(_required(Account))
-
-
-_Where = tuple[str | int, ...]
-
-
-def _steps_of(column: str) -> list[tuple[_Where, _Shape]] | None:
-    """
-    Return each prefix of the record path a column names, with the shape it reaches.
-
-    The record comes first and the column's value last; ``None`` when the column names no
-    value (an unknown field, a bad list index, or an object rather than a value).
-    """
-    shape, where = _ACCOUNT, _Where()
-    steps: list[tuple[_Where, _Shape]] = [(where, shape)]
-    for part in column.split("."):
-        if shape.item is not None and _INDEX.fullmatch(part):
-            shape, where = shape.item, (*where, int(part))
-        elif shape.item is None and part in shape.fields:
-            shape, where = shape.fields[part], (*where, part)
-        else:
-            return None
-        steps.append((where, shape))
-    return steps if not shape.fields and shape.item is None else None
-
-
 # --- the plan: a row is built in slots, one dict per object or list the header touches ---------
 
 
@@ -186,56 +154,45 @@ def _steps_of(column: str) -> list[tuple[_Where, _Shape]] | None:
 class _Layout:
     """Where each cell of a row goes: slot 0 is the record, the others its objects and lists."""
 
-    slots: dict[_Where, int]
-    shapes: dict[_Where, _Shape]
-    cells: dict[_Where, int]  # the column of each value
+    slots: dict[Where, int]
+    shapes: dict[Where, _Shape]
+    cells: dict[Where, int]  # the column of each value
 
 
-class _BadHeader(Exception):  # noqa: N818 -- a reason, turned into `UnreadableFile`
-    """The header names no record (unknown, repeated or missing columns); ``str()`` says so."""
-
-
-def _layout(header: tuple[str, ...]) -> _Layout:
+def _layout(paths: tuple[str, ...]) -> _Layout:
+    check_paths(paths)
     layout = _Layout({}, {}, {})
-    unknown: list[str] = []
-    for number, column in enumerate(header):
-        steps = _steps_of(column)
+    for number, path in enumerate(paths):
+        steps = steps_of(path) if path else None
         if steps is None:
-            unknown.append(column or f"(column {number + 1} has no name)")
-            continue
+            continue  # a column left unread
         for where, shape in steps[:-1]:
             layout.slots.setdefault(where, len(layout.slots))
             layout.shapes[where] = shape
-        if layout.cells.setdefault(steps[-1][0], number) != number:
-            raise _BadHeader(f"column named twice: {column}")
-    if unknown:
-        plural = "s" if len(unknown) > 1 else ""
-        raise _BadHeader(f"unknown column{plural}: {', '.join(unknown)}")
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise _BadHeader(f"missing columns: {', '.join(missing)}")
+        layout.cells[steps[-1][0]] = number
     return layout
 
 
 @functools.lru_cache(maxsize=16)
-def plan(header: tuple[str, ...]) -> Build:
+def plan(paths: tuple[str, ...]) -> Build:
     """
-    Compile a header (its columns, stripped) into a function that builds a row's record.
+    Compile a header's record paths (`column_paths`) into a function that builds a record.
 
     The function takes the row's cells (as many as the header's columns) and a list to add
     reading problems to, and returns the record, or ``None`` when the row is empty. Plans are
-    kept per header: each worker process of ``check --jobs`` compiles a file's header once.
+    kept per header: each worker process of ``check --jobs`` compiles a file's header once. A
+    path ``""`` is a column left unread.
 
     Raises:
-        _BadHeader: an unknown, repeated or missing column.
+        _BadHeader: an unknown, repeated or missing path.
     """
-    layout = _layout(header)
+    layout = _layout(paths)
     slots, shapes = layout.slots, layout.shapes
     texts: list[tuple[int, int, str | int]] = []
     typed: list[tuple[int, int, str | int, Read, Problem]] = []
     for where, number in layout.cells.items():
         owner, key = slots[where[:-1]], where[-1]
-        kind = shapes[where[:-1]].fields[key].typed  # type: ignore[index]
+        kind = _TYPED.get(shapes[where[:-1]].fields[key].leaf)  # type: ignore[index]
         if kind is None:
             texts.append((number, owner, key))
         else:
@@ -243,24 +200,47 @@ def plan(header: tuple[str, ...]) -> Build:
             typed.append((number, owner, key, kind[0], problem))
     lists = [(where, slots[where], _indexes(slots, where)) for where in slots if shapes[where].item]
     free = [(slots[where], _free_reads(where)) for where in slots if shapes[where].is_free_field]
-    return _builder(
+    build = _builder(
         len(slots), texts, typed, free, _links(slots, {w: i for w, _, i in lists}), lists
     )
+    banks = ("financial", "bank_accounts")
+    if any(w[:2] == banks for w in layout.cells) and not any(
+        w[:2] == banks and w[-1] == "main" for w in layout.cells
+    ):
+        return _one_main(build)
+    return build
 
 
-def _indexes(slots: dict[_Where, int], where: _Where) -> tuple[int, ...]:
+def _one_main(build: Build) -> Build:
+    """
+    Make a row's only bank account its main one, for a header without a main column: a plain
+    CSV file with an ``iban`` column means the account's bank account, which is its main one.
+    """
+
+    def with_main(row: list[str], problems: list[Problem]) -> object:
+        data = build(row, problems)
+        financial = data.get("financial") if isinstance(data, dict) else None
+        banks = financial.get("bank_accounts") if isinstance(financial, dict) else None
+        if isinstance(banks, list) and len(banks) == 1 and isinstance(banks[0], dict):
+            banks[0].setdefault("main", True)
+        return data
+
+    return with_main
+
+
+def _indexes(slots: dict[Where, int], where: Where) -> tuple[int, ...]:
     return tuple(sorted(item[-1] for item in slots if item[:-1] == where and item != where))  # type: ignore[misc]
 
 
 def _links(
-    slots: dict[_Where, int], lists: dict[_Where, tuple[int, ...]]
+    slots: dict[Where, int], lists: dict[Where, tuple[int, ...]]
 ) -> list[tuple[int, int, str | int, tuple[int, ...] | None]]:
     """Hang each slot into its parent, deepest first; a list slot becomes a list."""
     deepest = sorted((where for where in slots if where), key=len, reverse=True)
     return [(slots[w], slots[w[:-1]], w[-1], lists.get(w)) for w in deepest]
 
 
-def _free_reads(where: _Where) -> dict[object, tuple[Read, Problem]]:
+def _free_reads(where: Where) -> dict[object, tuple[Read, Problem]]:
     return {
         kind: (read, Problem((*where, "value"), "invalid_type", f"Expected {expected}."))
         for kind, (read, expected) in _FREE_VALUES.items()
@@ -273,7 +253,7 @@ def _builder(  # noqa: PLR0917 -- one call site, the parts of one plan
     typed: list[tuple[int, int, str | int, Read, Problem]],
     free: list[tuple[int, dict[object, tuple[Read, Problem]]]],
     links: list[tuple[int, int, str | int, tuple[int, ...] | None]],
-    lists: list[tuple[_Where, int, tuple[int, ...]]],
+    lists: list[tuple[Where, int, tuple[int, ...]]],
 ) -> Build:
     slots = range(size)
 
@@ -330,7 +310,7 @@ def _renumber(
     problems: list[Problem],
     since: int,
     nodes: list[dict[str | int, object]],
-    lists: list[tuple[_Where, int, tuple[int, ...]]],
+    lists: list[tuple[Where, int, tuple[int, ...]]],
 ) -> None:
     """Give list items' problems the index their item has in the record, not in the header."""
     for where, slot, indexes in lists:
@@ -346,8 +326,8 @@ def _renumber(
 def cells_of(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
     """
     Yield ``(column, cell)`` for every non-empty leaf of a record: the inverse of the
-    reader, for tests and benchmarks that write CSV (dotted paths, list items by index,
-    yes/no as ``true``/``false``).
+    reader, for `write_csv` and the benchmarks (dotted paths, list items by index, yes/no as
+    ``true``/``false``).
     """
     if isinstance(value, dict):
         for key, item in value.items():
@@ -361,91 +341,324 @@ def cells_of(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix, str(value)
 
 
-# --- reading ----------------------------------------------------------------------------------
+# --- the encoding and the delimiter -------------------------------------------------------------
+
+_HEAD = 1 << 16  # bytes that decide the encoding
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
-class _TooLong(Exception):  # noqa: N818 -- a reason, turned into `UnreadableFile`
-    """A line or a row went past its limit; the argument names the limit: line or record."""
+class _Replay(io.RawIOBase):
+    """A stream's first bytes, read ahead to tell its encoding, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: io.BufferedIOBase) -> None:
+        self.head, self.rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.head:
+            return self.rest.readinto(buffer)
+        size = min(len(buffer), len(self.head))
+        buffer[:size], self.head = self.head[:size], self.head[size:]
+        return size
+
+
+def _decoded(source: Input, given: str | None) -> tuple[Input, str]:
+    """Return the input to read (a stream's head read ahead) and the codec to read it with."""
+    if given is not None:
+        try:
+            name = codecs.lookup(given).name
+        except LookupError:
+            raise _unreadable(source.name, f"unknown encoding {given[:40]!r}") from None
+        return source, "utf-8-sig" if name == "utf-8" else name  # a BOM is no text
+    if source.path is not None and source.path.is_file():
+        with open(source.path, "rb") as file:
+            head = file.read(_HEAD)
+    else:  # a pipe gives a few bytes at a time: its head is read ahead, and given again
+        head = source.stream.read(_HEAD)
+        replay = io.BufferedReader(_Replay(head, source.stream))
+        source = Input(source.name, replay, source.path)
+    return source, _encoding(source.name, head)
+
+
+def _encoding(name: str, head: bytes) -> str:
+    """Return the codec of a file that begins with ``head``: a BOM's, UTF-8, or a guess."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a cut last character is fine
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    best = _guess(head)
+    if best is None:
+        raise _unreadable(name, "not text in an encoding that can be told; name it")
+    return best
+
+
+#: What a tie between guesses goes to: the encoding of most spreadsheets saved on Windows.
+_WINDOWS = "cp1252"
+
+
+def _guess(head: bytes) -> str | None:
+    """Guess the encoding of text that is not UTF-8; a tie goes to Windows-1252."""
+    # Imported here: only a file that is not UTF-8 needs it, and it takes a while to load.
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(head)
+    best = matches.best()
+    if best is None:
+        return None
+    tied = (m.encoding for m in matches if m.chaos <= best.chaos and m.coherence >= best.coherence)
+    if _WINDOWS in best.could_be_from_charset or _WINDOWS in tied:
+        return _WINDOWS
+    return best.encoding
+
+
+def _named(encoding: str) -> str:
+    """The encoding as a message names it: ``UTF-8``, ``UTF-16``, ``cp1252``."""
+    name = codecs.lookup(encoding).name
+    return "UTF-8" if name.startswith("utf-8") else name.upper() if name.startswith("utf") else name
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+_TABBED = ("\t", ",", ";", "|")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _delimiter(first: str, name: str) -> str:
+    """Return the delimiter that splits the header's first line into the most cells."""
+    first = first[:_HEAD]  # enough to tell, and a header of millions of columns counts fast
+    bare = _QUOTED.sub("", first) if '"' in first else first
+    order = _TABBED if Path(name).suffix.lower() in (".tsv", ".tab") else _DELIMITERS
+    return max(order, key=bare.count)  # the first of equal counts wins
+
+
+# --- lines, and skipping a row past the limits --------------------------------------------------
+
+# Where a skipped row's text stands, as the csv module's parser sees it (strict, "" quotes).
+_START, _UNQUOTED, _QUOTED_CELL, _QUOTE_IN_QUOTED, _FAULT = range(5)
+_IN_QUOTES = re.compile(r'[^"]*(?:""[^"]*)*')  # a quoted cell's text, up to a lone quote
+
+
+@functools.cache
+def _cells(delimiter: str) -> re.Pattern[str]:
+    """Whole cells, each with its delimiter, from the start of a cell."""
+    d = re.escape(delimiter)
+    return re.compile(rf'(?:(?:"[^"]*(?:""[^"]*)*"|[^"{d}][^{d}]*)?{d})*')
+
+
+def _advance(state: int, text: str, delimiter: str) -> int:
+    """Return where the parser stands after ``text``, a line's characters without line end."""
+    pos, end = 0, len(text)
+    while pos < end:
+        if state == _QUOTED_CELL:
+            pos = _IN_QUOTES.match(text, pos).end()  # type: ignore[union-attr]
+            if pos == end:
+                return state
+            state, pos = _QUOTE_IN_QUOTED, pos + 1
+        elif state == _QUOTE_IN_QUOTED:  # "" goes on; a delimiter ends the cell
+            char, pos = text[pos], pos + 1
+            state = _QUOTED_CELL if char == '"' else _START if char == delimiter else _FAULT
+        elif state == _START:
+            pos = _cells(delimiter).match(text, pos).end()  # type: ignore[union-attr]
+            if pos == end:
+                return state
+            if text[pos] != '"':
+                return _UNQUOTED  # a cell that runs to the end of the line
+            state, pos = _QUOTED_CELL, pos + 1
+        elif state == _UNQUOTED:
+            pos = text.find(delimiter, pos) + 1
+            if pos == 0:
+                return state
+            state = _START
+        else:
+            return state
+    return state
+
+
+_SKIPPED = 1 << 16  # characters read at a time from a row that is skipped
 
 
 class _Lines:
     """
-    A CSV file's lines for `csv.reader`: a line past the line limit, or a row past the record
-    limit, raises `_TooLong` as soon as it is read.
+    A CSV file's lines for `csv.reader`, each row held to the limits as it is read.
 
     `csv.reader` reads every line of a row before it returns the row, and a quoted cell may
-    span lines: the row's characters are counted here, as each line is read. Whoever takes
-    the rows sets `row` back to 0 after each one.
+    span lines: the row's characters are counted here, line by line. A row that goes past a
+    limit is read on to its end here, in pieces, and csv is given one short line that ends
+    it instead; ``skipped`` then names the limit until whoever takes the rows sets it back
+    to ``None``. Whoever takes the rows also sets ``row`` to 0 after each one. ``hidden``
+    counts the lines read but not given to csv, less the lines given in their place.
     """
 
     def __init__(self, file: IO[str], limits: ReadLimits) -> None:
-        self.file, self.limits = file, limits
+        self.limits, self.pieces = limits, _capped_lines(file, limits.line)
+        # A skipped row is read in larger pieces: none of it is kept, so none need be short.
+        self.skipping = _capped_lines(file, max(limits.line, _SKIPPED))
         self.row = 0  # characters of the current row read so far, line ends included
+        self.delimiter = ","
+        self.header = False  # the header is being read: it is refused, not skipped
+        self.skipped: str | None = None
+        self.hidden = 0
+        self.rest: str | None = None  # a piece read past a skipped row, not yet given
 
     def readline(self) -> str:
-        """Read one line, outside any row (the blank lines and the header's first line)."""
-        line = self.file.readline(self.limits.line + 2)
+        """Read one line outside any row (a blank line or the header's first line)."""
+        line = next(self.pieces, "")
         if _is_too_long(line, self.limits.line):
             raise _TooLong("line")
         return line
 
     def __iter__(self) -> Iterator[str]:
         longest, record = self.limits.line, self.limits.record
-        for line in _capped_lines(self.file, longest):
-            row = self.row + len(line)
-            self.row = row
-            if row > record or len(line) > longest:  # one test per line on the common path
-                self._check(line, row)
-            yield line
+        pieces: Iterator[str] = self.pieces
+        while True:
+            for line in pieces:
+                row = self.row + len(line)
+                self.row = row
+                if (row > record or len(line) > longest) and (over := self._over(line, row)):
+                    if self.header:
+                        raise _TooLong(over)
+                    yield self._skip(line, over)
+                    if self.rest is not None:  # the start of the next line: given next
+                        pieces, self.rest = itertools.chain((self.rest,), self.pieces), None
+                        break
+                    continue
+                yield line
+            else:
+                return
 
-    def _check(self, line: str, row: int) -> None:
-        text = len(line.rstrip("\r\n"))  # the line end may end the row: not counted yet
+    def _over(self, line: str, row: int) -> str | None:
+        """Name the limit a line goes past, if any; its line end may end the row."""
+        text = len(line.rstrip("\r\n"))
         if text > self.limits.line:
-            raise _TooLong("line")
-        if row - (len(line) - text) > self.limits.record:
-            raise _TooLong("record")
+            return "line"
+        return "record" if row - (len(line) - text) > self.limits.record else None
+
+    def _skip(self, piece: str, over: str) -> str:
+        """
+        Read past the rest of the row ``piece`` is in; return a line that ends it for csv.
+
+        Raises:
+            _TooLong: the row, or a line of it, goes on past `SKIP_FACTOR` times its limit.
+        """
+        begun = self.row > len(piece)  # csv holds the row's first lines: it is in a quoted cell
+        state, lines = (_QUOTED_CELL if begun else _START), 0
+        row, line = self.row - len(piece), 0
+        most_row, most_line = self.limits.record * SKIP_FACTOR, self.limits.line * SKIP_FACTOR
+        while True:
+            row, line = row + len(piece), line + len(piece)
+            if row > most_row or line > most_line:
+                raise _TooLong("line" if line > most_line else "record")
+            text = piece.rstrip("\r\n")
+            state = _advance(state, text, self.delimiter)
+            ended = len(text) < len(piece)  # the piece ends a line
+            lines, line = lines + ended, 0 if ended else line
+            cut = piece.endswith("\r")  # a "\r\n" the cap cut in two: its "\n" comes alone
+            piece = next(self.skipping, "")
+            if cut and piece == "\n":
+                piece = next(self.skipping, "")
+            if ended and state != _QUOTED_CELL:
+                self.rest = piece or None  # the next row's first piece: given to csv next
+                break
+            if not piece:
+                lines += not ended  # the file ends inside the line
+                break
+        self.skipped, self.row, self.hidden = over, 0, self.hidden + lines - 1
+        return '"\n' if begun else "x\n"
+
+
+class _TooLong(Exception):  # noqa: N818 -- a reason, turned into `UnreadableFile`
+    """A header goes past a limit, or a row past what is skipped; names the limit."""
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+Row = tuple[int, list[str]]
 
 
 def split_csv(
-    path: Path, *, limits: ReadLimits = DEFAULT_LIMITS
-) -> Iterator[tuple[int, list[str]]]:
+    source: Input, options: ReadOptions = DEFAULT_OPTIONS
+) -> Generator[Row | RawRecord, None, None]:
     """
     Yield a CSV file's header, then each of its rows, as cells, without building records.
 
-    The first item is the header: the line it is on and its columns, stripped, after any
-    blank lines. Each row then comes with the line it starts on and exactly as many cells as
-    the header has columns. `plan` builds the records; ``check --jobs`` builds them in its
-    worker processes.
-
-    Args:
-        path: the file.
-        limits: how long a line and a row may be (default: 1 MiB each).
+    The first item is the header: the line it starts on and its column names as the file
+    has them (empty names past the last are dropped), after any blank lines and empty rows.
+    Each non-empty row then comes with the line it starts on and exactly as many cells as
+    the header has columns; a row that cannot be read (more cells than the header, past the
+    limits) comes as its invalid `RawRecord`, numbered as `read_csv` numbers it.
+    `header_plan` builds the records; ``check --jobs`` builds them in its worker processes.
+    A header longer than 1 MiB is checked here, so that a header of millions of unknown
+    columns is refused without holding its names.
 
     Raises:
-        UnreadableFile: the file is missing, not UTF-8 or not CSV, a row has more cells than
-            the header, or a line or a row is longer than ``limits`` allow.
+        UnreadableFile: the file is not text in its encoding, not CSV, or its header goes
+            past the limits.
     """
-    with _open(path, newline="") as file:
-        lines, blank = _Lines(file, limits), 0
+    source, encoding = _decoded(source, options.encoding)
+    stream = source.stream
+    file = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")  # type: ignore[type-var]
+    try:
+        yield from _split(source.name, file, options)
+    except UnicodeDecodeError:
+        raise source.not_text(_named(encoding)) from None
+    finally:  # the stream stays open; a caller that left the rows unread may have closed it
+        if not stream.closed:
+            file.detach()
+
+
+def _split(name: str, file: IO[str], options: ReadOptions) -> Iterator[Row | RawRecord]:
+    lines, limits, number = _Lines(file, options.limits), options.limits, 0
+    delimiter: str | None = None
+    while True:  # past blank lines and empty rows to the header's first line
         try:
-            while (first := lines.readline()) and first.isspace():
-                blank += 1
+            first = lines.readline()
         except _TooLong:
-            raise _too_long(path, blank + 1, "a line", "line", limits) from None
-        except UnicodeDecodeError:
-            raise _not_text(path) from None
+            raise _unreadable(name, _beyond("a line", "line", limits), number + 1) from None
         if not first:
             return
-        delimiter = ";" if ";" in first and "," not in first else ","
-        # The blank lines are given again as empty ones, so that line numbers count them.
-        head = itertools.chain(itertools.repeat("\n", blank), (first,), lines)
-        reader = csv.reader(head, delimiter=delimiter, strict=True)
-        try:
-            yield from _split(path, reader, lines)
-        except csv.Error as error:
-            raise _unreadable(path, _csv_fault(error), reader.line_num) from None
-        except UnicodeDecodeError:
-            raise _not_text(path) from None
+        if number == 0:
+            first = first.removeprefix("\ufeff")  # a BOM an encoding given did not take
+        if delimiter is None and not first.isspace():
+            delimiter = _delimiter_of(name, first, options.delimiter)
+        if delimiter is not None and ('"' in first or _has_name(first, delimiter)):
+            break
+        number += 1
+    lines.delimiter, lines.hidden = delimiter, number  # csv is not given the lines read
+    header: list[str] | None = None
+    if '"' in first:  # quoted names, perhaps over several lines: csv reads the header
+        lines.row = len(first)
+        reader = csv.reader(itertools.chain((first,), lines), delimiter=delimiter, strict=True)
+    else:
+        header = _header_of(name, first, number + 1, delimiter, options)
+        lines.hidden += 1
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    del first  # a long header's line: held no longer than it must be
+    try:
+        if header is None:
+            found = _csv_header(name, reader, lines)
+            if found is None:
+                return
+            line, header = found
+        else:
+            line = number + 1
+        yield from _rows(name, reader, lines, line, header)
+    except csv.Error as error:
+        raise _unreadable(name, _csv_fault(error), reader.line_num + lines.hidden) from None
+
+
+def _has_name(line: str, delimiter: str) -> bool:
+    """Tell whether a line without quotes has a cell that is not blank."""
+    return re.search(f"[^\\s{re.escape(delimiter)}]", line) is not None
 
 
 def _csv_fault(error: csv.Error) -> str:
@@ -454,73 +667,152 @@ def _csv_fault(error: csv.Error) -> str:
     return f"not valid CSV ({error})"
 
 
-def _split(path: Path, reader: _csv.Reader, lines: _Lines) -> Iterator[tuple[int, list[str]]]:
-    last = 0  # the line the last row ended on
+def _delimiter_of(name: str, first: str, given: str | None) -> str:
+    if given is None:
+        return _delimiter(first, name)
+    if len(given) != 1 or given in '"\r\n':
+        raise _unreadable(name, f"cannot use {given[:10]!r} as the delimiter")
+    return given
+
+
+_WIDE = 1 << 20  # characters of a header line past which its names are checked in windows
+
+
+def _header_of(name: str, first: str, line: int, delimiter: str, options: ReadOptions) -> list[str]:
+    """Split a header line without quotes; a very long one is checked first, in windows."""
+    end = len(first) - (first.endswith("\r\n") + first.endswith(("\r", "\n")))
+    if end > options.limits.record:
+        raise _unreadable(name, _beyond("the header", "record", options.limits), line)
+    if end > _WIDE:  # millions of columns, perhaps: refused without holding them all
+        paths = HeaderPaths(options.columns, keep=False)
+        try:
+            for window in _windows(first, end, delimiter):
+                paths.add(window)
+            paths.result()
+        except _BadHeader as error:
+            raise _unreadable(name, str(error), line) from None
+    return first[:end].split(delimiter)
+
+
+def _windows(line: str, end: int, delimiter: str) -> Iterator[list[str]]:
+    """Split ``line`` up to ``end`` a piece of about `_WIDE` characters at a time."""
+    start = 0
+    while (cut := line.find(delimiter, start + _WIDE, end)) >= 0:
+        yield line[start:cut].split(delimiter)
+        start = cut + 1
+    yield line[start:end].split(delimiter)
+
+
+def _csv_header(name: str, reader: _csv.Reader, lines: _Lines) -> tuple[int, list[str]] | None:
+    """Read the header with csv, past empty rows: the line it starts on, and its names."""
+    last, lines.header = lines.hidden, True
     try:
-        header = next(reader, None)
-        while header is not None and not any(column.strip() for column in header):
-            last, lines.row = reader.line_num, 0
-            header = next(reader, None)
-        if header is None:
-            return
-        width = len(header)
-        yield reader.line_num, [column.strip() for column in header]
-        last, lines.row = reader.line_num, 0
-        for cells in reader:
-            start, last = last + 1, reader.line_num
-            lines.row = 0
-            yield start, (cells if len(cells) == width else _fit(path, cells, width, start))
+        for header in reader:
+            start, last, lines.row = last + 1, reader.line_num + lines.hidden, 0
+            if any(map(str.strip, header)):
+                lines.header = False
+                return start, header
     except _TooLong as error:
-        if error.args[0] == "line":  # the line being read: one past those read
-            raise _too_long(path, reader.line_num + 1, "a line", "line", lines.limits) from None
-        raise _too_long(path, last + 1, "a row", "record", lines.limits) from None
+        what = "the header" if error.args[0] == "record" else "a line of the header"
+        raise _unreadable(name, _beyond(what, error.args[0], lines.limits), last + 1) from None
+    return None
 
 
-def header_plan(path: Path, header: list[str]) -> Build:
+def _rows(
+    name: str, reader: _csv.Reader, lines: _Lines, start: int, header: list[str]
+) -> Iterator[Row | RawRecord]:
+    while not header[-1].strip():
+        header.pop()  # empty cells past the last name, as spreadsheets write them
+    width, limits = len(header), lines.limits
+    yield start, header
+    del header
+    last, record = reader.line_num + lines.hidden, 0  # the line the last row ended on
+    try:
+        for cells in reader:
+            start, last, lines.row = last + 1, reader.line_num + lines.hidden, 0
+            if lines.skipped:
+                record += 1
+                what = "The row" if lines.skipped == "record" else "A line of the row"
+                yield too_long_record(Place(name, start, record), what, lines.skipped, limits)
+                lines.skipped = None
+            elif any(cells):
+                record += 1
+                if len(cells) == width:
+                    yield start, cells
+                elif len(cells) < width:
+                    yield start, cells + [""] * (width - len(cells))
+                elif not any(cells[width:]):
+                    yield start, cells[:width]
+                else:
+                    yield _too_many(Place(name, start, record), cells, width)
+    except _TooLong as error:  # skipped to `SKIP_FACTOR` times the limit, and on
+        what = "a row" if error.args[0] == "record" else "a line"
+        raise beyond_skipping(name, last + 1, what, error.args[0], limits) from None
+
+
+def _too_many(place: Place, cells: list[str], width: int) -> RawRecord:
+    filled = len(cells) - next(i for i, cell in enumerate(reversed(cells)) if cell)
+    reason = f"The row has {filled} cells, but the header names {width} columns."
+    return unreadable_record(place, reason)
+
+
+def header_plan(
+    name: str, header: list[str], columns: Mapping[str, str] | None = None, line: int | None = None
+) -> Build:
     """
-    Return the `plan` of a file's header.
+    Return the `plan` of a file's header (`split_csv`'s first item).
+
+    Args:
+        name: the file's name as reported.
+        header: the header's column names.
+        columns: a column name to a record path, over the built-in column map.
+        line: the line the header is on, for the message.
 
     Raises:
-        UnreadableFile: the header has an unknown, repeated or missing column.
+        UnreadableFile: the header has unknown, repeated or missing columns, all named.
     """
     try:
-        return plan(tuple(header))
+        return plan(column_paths(header, columns))
     except _BadHeader as error:
-        raise _unreadable(path, str(error)) from None
+        raise _unreadable(name, str(error), line) from None
 
 
-def read_csv(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[RawRecord]:
+def read_csv(source: Input, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[RawRecord]:
     """
     Yield each non-empty row of a CSV file as a record.
 
-    Args:
-        path: the file.
-        limits: how long a line and a row may be (default: 1 MiB each).
-
     Raises:
-        UnreadableFile: the file is missing, not UTF-8, not CSV, its header is wrong, or a
-            line or a row is longer than ``limits`` allow.
+        UnreadableFile: the file is not text in its encoding, not CSV, or its header is
+            wrong or past the limits; one line says why.
     """
-    rows = split_csv(path, limits=limits)
+    rows = split_csv(source, options)
+    try:  # closed here, not when collected: the file it reads may be closed by then
+        yield from _records(source.name, rows, options)
+    finally:
+        rows.close()
+
+
+def _records(
+    name: str, rows: Iterator[Row | RawRecord], options: ReadOptions
+) -> Iterator[RawRecord]:
     header = next(rows, None)
     if header is None:
         return
-    build = header_plan(path, header[1])
+    line, columns = header  # type: ignore[misc]
+    build = header_plan(name, columns, options.columns, line)
+    record = 0
     problems: list[Problem] = []  # one list for every row: most rows have no problem
-    for start, cells in rows:
-        data = build(cells, problems)
-        if data is None:
+    for row in rows:
+        record += 1
+        if type(row) is not tuple:
+            yield row  # type: ignore[misc]
             continue
+        start, cells = row
+        data = build(cells, problems)
+        if data is None:  # only blank cells, where text would be kept: no value at all
+            data = {}
         if problems:
-            yield RawRecord(f"row {start}", data, tuple(problems))  # type: ignore[arg-type]
+            yield RawRecord(Place(name, start, record), data, tuple(problems))  # type: ignore[arg-type]
             problems.clear()
         else:
-            yield RawRecord(f"row {start}", data)  # type: ignore[arg-type]
-
-
-def _fit(path: Path, row: list[str], width: int, line: int) -> list[str]:
-    if len(row) < width:
-        return row + [""] * (width - len(row))
-    if any(cell.strip() for cell in row[width:]):
-        raise _unreadable(path, f"{len(row)} cells in a row, but the header names {width}", line)
-    return row[:width]
+            yield RawRecord(Place(name, start, record), data)  # type: ignore[arg-type]
