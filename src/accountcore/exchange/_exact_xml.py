@@ -1,276 +1,366 @@
 """
-Read Exact Globe / Synergy XML account exports (the public eExact schema) as records.
+Read Exact Globe / Synergy XML account exports (the public eExact schema) as records, as Exact
+and integrators write them.
 
-The file is streamed: expat hands the elements of each ``Account`` to an
-`xml.etree.ElementTree.TreeBuilder` (skipping the insides of parts we do not map), and each
-finished account becomes a record dict (the shape `accountcore.from_dict` reads) and is
-dropped, so memory stays flat however many accounts the file holds. Expat is driven directly,
-not through ``iterparse``, because only the parser knows the line an element starts on: places
-read ``"Account 7 (line 40)"``.
+The file is streamed: expat hands the elements of each ``Account`` to a fresh
+`xml.etree.ElementTree.TreeBuilder` (leaving out the insides of parts the card ignores), and
+each finished account becomes a record dict (the shape `accountcore.from_dict` reads; see
+`._exact_map.record_of`) and is dropped, so memory stays flat however many accounts the file
+holds. Expat is driven directly, not through ``iterparse``, because only the parser knows the
+line an element starts on, and the byte an account starts at.
 
 Mapping from each ``eExact/Accounts/Account`` (``A/B`` is a child element, ``@x`` an attribute,
-``X | Y`` means X, else Y; coded references map to their code):
+``X | Y`` means X, else Y; coded references map to their code); docs/exact-xml.md has the
+whole story, and what is warned about:
 
 ==========================  ===================================================================
 record                      eExact
 ==========================  ===================================================================
-id, code, name              @ID, @code, Name
+id, code, name              @ID, @code (``""`` asks to be numbered), Name
 type, status                @type, @status: Exact's letters, 1:1 (but see the decisions)
 type_since, status_since    ``since``, by default 1900-01-01 (see the decisions)
 remarks                     Note, kept exactly as written
 summary                     phone, phone_extension, fax, email, website, picture: Phone,
-                            PhoneExt, Fax, Email, HomePage, Image/Name
-summary.address             the first Addresses/Address of @type VIS (or V), else the first:
-                            line1: AddressLine1, AddressNo, AddressSuffix joined by spaces;
-                            line2, line3, postcode, city: AddressLine2, AddressLine3,
-                            PostalCode, City; state: State@code; country: IsoCountry |
-                            Country@code
+                            PhoneExt, Fax, Email, HomePage, Image/Name (phone, fax and email
+                            else those of the visiting address)
+summary.address             the visiting address: of ``Account/Addresses``, else of the
+                            contacts' ``Addresses`` (the default contact's first), the first
+                            of @type VIS, else V, else the first. line1, house_number,
+                            house_number_suffix, line2, line3, postcode, city: AddressLine1,
+                            AddressNo, AddressSuffix, AddressLine2, AddressLine3, PostalCode,
+                            City; state: State@code | IsoRegion (without its ``CC-``);
+                            country: IsoCountry | Country@code
 general.country_name        that address's Country/Description
-contact                     the first Contacts/Contact with @default 1, else the first: title:
+contact                     the default contact (@default 1, else the first): title:
                             Title@code; initials, first_name, middle_name, last_name: Initials,
                             FirstName, MiddleName, LastName; job_title: JobTitle@code;
                             job_description, email, phone, mobile: JobDescription, Email,
                             Phone, Mobile (an email switches both email flags on)
 marketing                   security_level: Debtor/SecurityLevel | Creditor/SecurityLevel;
-                            classification: AccountCategory@code; rating: CompanyRating@number;
-                            source: CompanyOrigin@code; sector, subsector: Sector@code,
-                            Sector/SubSector@code; size: CompanySize@code; coc_number,
-                            duns_number, gln: ChamberOfCommerce, DunsNumber, GLN
+                            classification: AccountCategory@code | Creditor/AccountCategory@code;
+                            rating: CompanyRating@number; source: CompanyOrigin@code; sector,
+                            subsector: Sector@code, Sector/SubSector@code; size:
+                            CompanySize@code; coc_number, duns_number, gln: ChamberOfCommerce,
+                            DunsNumber, GLN
 relations                   account_manager: Manager@number | Manager@code; reseller, parent:
                             Reseller@code, Parent@code
 financial                   debtor_code, creditor_code: Debtor@code, Creditor@code;
                             debtor_account, creditor_account: {Debtor,Creditor}/
                             GLCentralization@code; offset_account: Debtor/GLOffset@code |
                             Creditor/GLOffset@code; check_date, partial_delivery_allowed,
-                            back_order, invoice_copies: Debtor/DateLastReminder,
-                            AllowPartialShipment, AllowBackOrders, InvoiceCopies;
+                            back_order, invoice_copies, group_invoice: Debtor/DateLastReminder,
+                            AllowPartialShipment, AllowBackOrders, InvoiceCopies, GroupInvoice
+                            (N no, I or F on invoice debtor, O on order debtor);
                             customer_code_at_supplier: Creditor/CustomerCode; payee_name:
                             PayeeName; vat_number: VATNumber | Creditor/VATNumber
 financial.bank_accounts     each Debtor/BankAccounts/BankAccount, then each of the Creditor's
-                            (the same @code and IBAN twice is one account): number: @code;
-                            type: BankAccountType@code, or ``IBAN`` when its @checktype is M;
-                            iban: Bank/IBAN; bic: Bank/BIC | Bank/SwiftCode; main: @default,
-                            and when no account is marked, the first is the main one
+                            not already read (the same IBAN, else number, is one account):
+                            number: @code; type: BankAccountType@code, or ``IBAN`` when its
+                            @checktype is M; iban: Bank/IBAN; bic: Bank/BIC | Bank/SwiftCode;
+                            holder_name: Address/Addressee/Name; main: the default one (the
+                            Debtor's, else the Creditor's), else the first
 free_fields                 each FreeFields/Free{Text,Date,Number,YesNo,Option}: name: @label
                             | the tag and @number (``FreeText3``); kind: text, date, number,
                             yes_no, yes_no
 ==========================  ===================================================================
 
-Decisions:
+Decisions (docs/adr/0019-exact-xml-both-ways.md):
 
 - **Dates.** The schema has no date on which the type or status took effect, so both ``*_since``
   fields are ``since``: by default `UNKNOWN_SINCE`, 1900-01-01, the date Exact itself (on SQL
-  Server) stores for "no date". Leaving them out would make every record invalid.
-- **Exact Online letters.** An account *without* @type (Exact Globe always writes one) is read
-  the Exact Online way, where @status is the relationship: C → Customer, P → Prospect,
-  S → Suspect (T), A ("none") → Supplier when the account has a Creditor, else Associate; its
-  status is then Active. Otherwise the letters are kept as given; one we do not know (status N,
-  "not validated", is a type in our model) is left for `from_dict` to report.
-- **Values.** Text is trimmed, and blank text is absent. Yes/no (1, 0, true, false) and integers
-  are converted; a value that does not convert is passed on as text, so `from_dict` reports it
-  at its path. A bad value never makes the file unreadable.
-- **Ignored.** The schema's other ``Account`` elements (payment, VAT codes, categories,
-  GroupInvoice whose values the schema leaves open, ...) are read and ignored.
-- **Unreadable.** An element the schema does not allow where it stands (checked in the parts we
-  map: the account, its addresses, contacts, debtor, creditor, bank accounts and free fields,
-  and directly in ``Accounts``), a root other than ``eExact``, no ``Accounts`` at all, a DOCTYPE
-  (refused, so no entity is ever expanded), bytes not in the declared encoding, and XML that is
-  not well-formed or ends early. Accounts before the fault have then already been yielded.
-- **Limits.** An ``Account`` element may take up ``limits.record`` bytes of the file
-  (`accountcore._readers.ReadLimits`; 1 MiB by default, some hundred times a rich account),
-  counted from the ``<`` of its start tag to the ``<`` of its end tag; so may any one tag or
-  comment, anywhere. Past that the file is unreadable, as soon as the parser gets there: an
-  account is measured after each chunk of the file, so memory stays within the limit and a
-  chunk. Lines are not limited: an export may well be one line.
+  Server) stores for "no date".
+- **Not validated.** ``status="N"`` is the schema's "Not validated", a type in the card: type N,
+  status Active.
+- **Exact Online letters.** An account *without* @type is read the Exact Online way, where
+  @status is the relationship: C → Customer, P → Prospect, S → Suspect (T), A ("none") →
+  Supplier when the account has a Creditor, else Associate; its status is then Active.
+- **Values.** Text is trimmed and blank text is absent, but for the Note and a free text, kept
+  as written. Yes/no (1, 0, true, false) and integers are converted; a value that does not
+  convert is passed on as text, so `from_dict` reports it at its path.
+- **Warnings, not faults.** An element outside the schema where it stands is a warning
+  (``unknown_element``; an error when reading strictly) and its content is not read; an
+  element the schema allows and the card has no place for is a warning (``element_not_kept``)
+  when it holds something; a few that hold nothing a user typed about the company are read and
+  ignored (`._exact_map.IGNORED`).
+- **Unreadable files.** A root other than ``eExact`` (an Exact Online Atom feed is named as
+  such), no ``Accounts`` at all, a DOCTYPE (refused, so no entity is ever expanded), bytes not
+  in the declared encoding, XML that is not well-formed or ends early, and a tag or comment
+  longer than ``limits.record``. Accounts before the fault have then already been yielded.
+- **Limits.** An ``Account`` element may take up ``limits.record`` bytes of the file, counted
+  from the ``<`` of its start tag to the ``<`` of its end tag. Past that it is no longer built
+  (checked after each chunk, so memory stays within the limit and a chunk) and is one record
+  that is too long; past `SKIP_FACTOR` times the limit, the file is unreadable.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
-from typing import BinaryIO
-from xml.etree.ElementTree import Element, TreeBuilder
+from xml.etree.ElementTree import TreeBuilder
 from xml.parsers import expat
 
-from ._common import DEFAULT_LIMITS, RawRecord, ReadLimits, UnreadableFile, _beyond, no_records
+from ..errors import Problem, Severity
+from ._common import (
+    SKIP_FACTOR,
+    UNKNOWN_SINCE,
+    Input,
+    Place,
+    RawRecord,
+    ReadOptions,
+    UnreadableFile,
+    _beyond,
+    beyond_skipping,
+    no_records,
+    too_long_record,
+)
+from ._exact_map import CHILDREN, IGNORED, ONLINE_SCHEMA, OPAQUE, record_of
 
-#: The default of ``type_since`` and ``status_since``: Exact's own "no date".
-UNKNOWN_SINCE = date(1900, 1, 1)
+__all__ = ["UNKNOWN_SINCE", "read_exact_xml"]
 
 _CHUNK = 1 << 16
 
-#: What the schema allows inside the elements we check (names after ``TEXT:`` hold only text).
-#: The contents of any other element (a Manager, a PaymentCondition, ...) are neither checked
-#: nor built: only its attributes are kept.
-_SCHEMA = """
-Account: Name Phone PhoneExt Fax Email HomePage Addresses Contacts Manager Reseller Parent Image
-  Note AccountCode Debtor Creditor VAT VATFixed VATServices VATNumber VATCheckDate VATLiability
-  FiscalCode IsTaxExempted ExemptNumber ShowAttention ChamberOfCommerce FederalCategory
-  FederalIDNumber FederalIDType PaymentMethod PaymentCondition DeliveryMethod IncoTermCode
-  IncoTermConfirmPrices IncoTermAcknowledgeOrder PriceList Selection ExtraText CompanySize
-  CompanyOrigin CompanyRating Sector AccountCategory Categories PayeeName DunsNumber FreeFields
-  GLN
-Addresses: Address
-Address: Addressee AddressLine1 AddressLine2 AddressLine3 AddressNo AddressSuffix PostalCode
-  City County State Country IsoCountry IsoRegion Phone Fax Email Territory SalesCommission
-Contacts: Contact
-Contact: LastName FirstName MiddleName Initials Title Image Addresses Manager Language JobTitle
-  JobDescription Phone PhoneExt Fax Mobile MobileShortcut Email WebAccess Note FreeFields
-Debtor: Name Currency SecurityLevel BankAccounts ItemAccounts AutoMatching GLOffset
-  GLCentralization ExternalCode DebtorInvoice CreditLine Discount SendReminder AccountEmployee
-  DateLastReminder PrintStatement OrderConfirmation AllowPartialShipment AddExtraReceiptToOrder
-  AllowBackOrders InvoiceCopies InvoiceMethod GroupInvoice AttachUBL Mailbox IsCommissionable
-  Territory SalesCommission ApplyShippingCharges
-Creditor: Name Currency SecurityLevel BankAccounts AutoMatching GLOffset GLCentralization
-  ExternalCode CreditLine Discount CustomerCode AccountCategory PriceList PaymentCondition
-  VATNumber PaymentMethod
-BankAccounts: BankAccount
-BankAccount: BankAccountType Currency Bank SDDMandates Branch AccountNumberBank Address Contact
-Bank: Name Country IBAN BIC SwiftCode
-Country: Description
-Sector: Description MultiDescriptions SubSector
-Image: Name BinaryData
-FreeFields: FreeTexts FreeDates FreeNumbers FreeYesNos FreeOptions
-FreeTexts: FreeText
-FreeDates: FreeDate
-FreeNumbers: FreeNumber
-FreeYesNos: FreeYesNo
-FreeOptions: FreeOption
-TEXT: Name Phone PhoneExt Fax Email HomePage Note VATNumber ChamberOfCommerce PayeeName
-  DunsNumber GLN AddressLine1 AddressLine2 AddressLine3 AddressNo AddressSuffix PostalCode City
-  IsoCountry LastName FirstName MiddleName Initials JobDescription Mobile IBAN BIC SwiftCode
-  SecurityLevel DateLastReminder AllowPartialShipment AllowBackOrders InvoiceCopies
-  CustomerCode FreeText FreeDate FreeNumber FreeYesNo FreeOption Description
-"""
+# The mode of an open element of an account is the children it may hold, or one of these,
+# which hold a name no element can have.
+_SKIP: frozenset[str] = frozenset({"(skipped)"})  # not built, nor anything inside it
+_OPAQUE: frozenset[str] = frozenset({"(opaque)"})  # built whole, its insides unchecked
+_SHALLOW: frozenset[str] = frozenset({"(shallow)"})  # built, its children not (a reference)
+_Mode = frozenset[str]
 
-
-def _children(schema: str) -> dict[str, frozenset[str]]:
-    """Read `_SCHEMA` into the allowed children of each element."""
-    table: dict[str, set[str]] = {}
-    names: set[str] = set()
-    for word in schema.split():
-        if word.endswith(":"):
-            names = table.setdefault(word[:-1], set())
-        else:
-            names.add(word)
-    text = table.pop("TEXT")
-    return {name: frozenset(kids) for name, kids in table.items()} | dict.fromkeys(
-        text, frozenset()
-    )
-
-
-_CHILDREN = _children(_SCHEMA)
-_SKIP: frozenset[str] = frozenset({"(skipped)"})  # marks, by identity, an element not built
+#: Where a record keeps what stands under each child of an account, for an unknown element's path.
+_NEAREST: dict[str, tuple[str | int, ...]] = {
+    "Addresses": ("summary", "address"),
+    "Contacts": ("contact",),
+    "Debtor": ("financial",),
+    "Creditor": ("financial",),
+    "FreeFields": ("free_fields",),
+    "Image": ("summary",),
+    "Sector": ("marketing",),
+}
+_ATOM = "http://www.w3.org/2005/Atom"
+_ODATA = "http://schemas.microsoft.com/ado/2007/08/dataservices"
 
 
 class _Malformed(Exception):  # noqa: N818 -- private; always re-raised as UnreadableFile
-    """The file breaks the eExact schema; the argument is the reason, without the path."""
+    """The file cannot be read on; the arguments are the reason and the line."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line
+
+
+def _mode(name: str) -> _Mode:
+    """How to treat ``name`` where the schema allows it."""
+    if (allowed := CHILDREN.get(name)) is not None:
+        return allowed
+    return _SKIP if name in IGNORED else _OPAQUE if name in OPAQUE else _SHALLOW
+
+
+#: The mode of every element a checked element may hold.
+_MODES: dict[str, _Mode] = {name: _mode(name) for allowed in CHILDREN.values() for name in allowed}
 
 
 class _AccountStream:
     """Expat handlers that collect each top-level ``Account`` as a small element tree."""
 
-    def __init__(self, limits: ReadLimits = DEFAULT_LIMITS) -> None:
-        self.limits = limits
+    def __init__(self, name: str, options: ReadOptions) -> None:
+        self.name, self.limits = name, options.limits
+        self.severity = Severity.ERROR if options.strict else Severity.WARNING
+        self.since = options.since.isoformat()
         self.parser = parser = expat.ParserCreate()
         parser.buffer_text = True
         parser.StartDoctypeDeclHandler = self._doctype
         parser.XmlDeclHandler = self._declaration
         self.encoding = "UTF-8"
         self.depth = 0  # of open elements outside an account
-        self.in_accounts = self.had_accounts = False
-        self.count = self.line = 0
-        self.start = 0  # the byte the open account starts on
+        self.in_accounts = self.had_accounts = self.online_file = self.online = False
+        self.count = self.line = self.start = 0  # the open account's number, line and byte
+        self.overflow = 0  # open elements of an account too long to build, when it is
+        self.done: list[RawRecord] = []  # records read and not yet taken
+        self.found: list[Problem] = []  # the open account's unknown elements
+        self.modes: list[_Mode] = []  # one per open element of an account
+        self.names: list[str] = []  # the same elements' names
         self.builder = TreeBuilder()
-        self.holder = self.builder.start("Accounts", {})  # accounts read and not yet taken
-        self.places: list[str] = []  # one per account in the holder
-        self.allowed: list[frozenset[str] | None] = []  # one per open element of an account
-        # These run for every element; inside an account they stick to local names.
-        allowed, children = self.allowed, _CHILDREN.get
-        limits = self.limits
-        start, end = self.builder.start, self.builder.end
+        self._handle(self.builder)
+
+    def _handle(self, builder: TreeBuilder) -> None:
+        """Set the parser's element handlers, building into ``builder`` (one per account)."""
+        parser, modes, names, found = self.parser, self.modes, self.names, self.found
+        mode_of, start, end, data = _MODES.__getitem__, builder.start, builder.end, builder.data
 
         def on_start(name: str, attrs: dict[str, str]) -> None:
-            if not allowed:
+            if not modes:
                 return self._start_outside(name, attrs)
-            inside = allowed[-1]
-            if inside is None or inside is _SKIP:  # below an element we do not map: not built
-                allowed.append(_SKIP)
-                return None
-            if name not in inside:
-                raise _Malformed(self._where(f"unknown element <{name}> in Account {self.count}"))
-            allowed.append(children(name))
-            start(name, attrs)
+            inside = modes[-1]
+            if name in inside:  # the common case: an element its checked parent allows
+                mode = mode_of(name)
+                modes.append(mode)
+                if mode is _SKIP:
+                    parser.CharacterDataHandler = None
+                else:
+                    start(name, attrs)
+            elif inside is _SKIP or inside is _SHALLOW:  # below an element not built
+                modes.append(_SKIP)
+            elif inside is _OPAQUE:
+                modes.append(_OPAQUE)
+                start(name, attrs)
+            else:
+                found.append(self._unknown(name))
+                modes.append(_SKIP)
+                parser.CharacterDataHandler = None
+            names.append(name)
             return None
 
         def on_end(name: str) -> None:
-            if not allowed:
+            if not modes:
                 return self._end_outside(name)
-            if allowed.pop() is not _SKIP:
+            names.pop()
+            if modes.pop() is not _SKIP:
                 end(name)
-            if not allowed:  # the account is complete
-                parser.CharacterDataHandler = None
-                self.depth -= 1
-                if parser.CurrentByteIndex - self.start > limits.record:
-                    del self.places[-1], self.holder[-1]  # no record: `take` leaves it out
-                    raise _Malformed(self._too_long())
+            elif modes[-1] is not _SKIP and modes[-1] is not _SHALLOW:  # the skipped part ends
+                parser.CharacterDataHandler = data
+            if not modes:
+                self._end_account()
             return None
 
+        self.on_start, self.on_end = on_start, on_end
         parser.StartElementHandler, parser.EndElementHandler = on_start, on_end
+
+    # --- outside the accounts ---------------------------------------------------------------
 
     def _start_outside(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
-        if self.depth == 1 and name != "eExact":
-            raise _Malformed(self._where(f"the root element is <{name}>, not <eExact>"))
-        if self.depth == 2 and name == "Accounts":
+        if self.depth == 1:
+            self._root(name, attrs)
+        elif self.depth == 2 and name == "Accounts":
             self.in_accounts = self.had_accounts = True
         elif self.depth == 3 and self.in_accounts:
-            if name != "Account":
-                raise _Malformed(self._where(f"unknown element <{name}> in Accounts"))
             self.count += 1
             self.line = self.parser.CurrentLineNumber
-            self.start = self.parser.CurrentByteIndex
-            self.places.append(f"Account {self.count} (line {self.line})")
-            self.parser.CharacterDataHandler = self.builder.data
-            self.allowed.append(_CHILDREN["Account"])
-            self.builder.start(name, attrs)
+            place = Place(self.name, self.line, self.count)
+            if name != "Account":
+                message = f"Accounts/{name} is not in the eExact schema: Accounts holds Account"
+                self.done.append(self._unknown_record(place, message + " elements; not read."))
+                return
+            self._begin_account(attrs)
+
+    def _root(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "eExact":
+            location = attrs.get("xsi:noNamespaceSchemaLocation", "").strip()
+            self.online_file = location.endswith(ONLINE_SCHEMA)
+            return
+        local = name.rpartition(":")[2]
+        values = " ".join(attrs.values())
+        if local in ("feed", "entry") and (_ODATA in values or "exactonline" in values.lower()):
+            reason = (
+                f"the root element is <{name}>: an Exact Online (OData/Atom) export, not an"
+                " eExact XML file; download the accounts with Exact Online's XML API (topic"
+                " Accounts), which writes <eExact>"
+            )
+        elif local in ("feed", "entry") and _ATOM in values:
+            reason = f"the root element is <{name}>: an Atom feed, not an eExact XML file"
+        else:
+            reason = f"the root element is <{name}>, not <eExact>"
+        raise _Malformed(reason, self.parser.CurrentLineNumber)
 
     def _end_outside(self, name: str) -> None:
         if self.depth == 2 and name == "Accounts":
             self.in_accounts = False  # Account elements elsewhere are not ours
         self.depth -= 1
 
-    def take(self) -> list[tuple[str, Element]]:
-        """Return the accounts completed so far, with their places, and forget them."""
-        done = len(self.places) - (1 if self.allowed else 0)
-        taken = list(zip(self.places[:done], self.holder[:done], strict=True))
-        del self.places[:done], self.holder[:done]
-        return taken
+    # --- one account ------------------------------------------------------------------------
 
-    def too_long(self, end: int) -> str | None:
+    def _begin_account(self, attrs: dict[str, str]) -> None:
+        self.start = self.parser.CurrentByteIndex
+        self.online = self.online_file or not attrs.get("type", "").strip()
+        self.builder = TreeBuilder()
+        self.builder.start("Account", attrs)
+        self.parser.CharacterDataHandler = self.builder.data
+        self._handle(self.builder)
+        self.modes.append(CHILDREN["Account"])
+        self.names.append("Account")
+
+    def _end_account(self) -> None:
+        self.parser.CharacterDataHandler = None
+        self.depth -= 1
+        place = Place(self.name, self.line, self.count)
+        account = self.builder.close()
+        if self.parser.CurrentByteIndex - self.start > self.limits.record:
+            self.done.append(too_long_record(place, "The account", "record", self.limits, "bytes"))
+        else:
+            problems = list(self.found)
+            data = record_of(account, self.since, self.online, problems)
+            self.done.append(RawRecord(place, data, tuple(problems)))
+        self.found.clear()
+
+    def _unknown(self, name: str) -> Problem:
+        path = "/".join((*self.names, name))
+        where = _NEAREST.get(self.names[1], ()) if len(self.names) > 1 else ()
+        if "BankAccounts" in self.names:
+            where = ("financial", "bank_accounts")
+        online = " (Exact Online writes it; this reader follows Exact Globe's schema)"
+        message = f"{path} is not in the eExact schema here{online if self.online else ''};"
+        return Problem(where, "unknown_element", message + " not read.", severity=self.severity)
+
+    def _unknown_record(self, place: Place, message: str) -> RawRecord:
+        problem = Problem((), "unknown_element", message, severity=Severity.ERROR)
+        return RawRecord(place, None, (problem,))
+
+    # --- an account too long to build --------------------------------------------------------
+
+    def _overflow(self) -> None:
+        """Stop building the open account: from now on, only its end is looked for."""
+        self.overflow = len(self.modes)
+        self.modes.clear()
+        self.names.clear()
+        self.found.clear()
+        self.builder = TreeBuilder()
+        parser = self.parser
+        parser.CharacterDataHandler = None
+        parser.StartElementHandler, parser.EndElementHandler = self._deeper, self._shallower
+
+    def _deeper(self, name: str, attrs: dict[str, str]) -> None:
+        self.overflow += 1
+
+    def _shallower(self, name: str) -> None:
+        self.overflow -= 1
+        if not self.overflow:
+            place = Place(self.name, self.line, self.count)
+            self.done.append(too_long_record(place, "The account", "record", self.limits, "bytes"))
+            self.depth -= 1
+            self.parser.StartElementHandler = self.on_start
+            self.parser.EndElementHandler = self.on_end
+
+    def measure(self, end: int) -> None:
         """
-        Tell why the file is unreadable if the open account, or the tag or comment the parser
-        has begun, is already longer than the limit; ``end`` is the bytes read so far.
+        Stop building the open account once it is longer than the limit, and refuse the file
+        when it goes on past `SKIP_FACTOR` times the limit, or when the tag or comment the
+        parser has begun is longer than the limit; ``end`` is the bytes read so far.
         """
         done = self.parser.CurrentByteIndex  # the bytes parsed; the rest begin one token
-        if self.allowed and done - self.start > self.limits.record:
-            return self._too_long()
-        if end - done > self.limits.record:
+        limit = self.limits.record
+        if self.modes and done - self.start > limit:
+            self._overflow()
+        if self.overflow and done - self.start > limit * SKIP_FACTOR:
+            error = beyond_skipping(
+                self.name, self.line, f"Account {self.count}", "record", self.limits, unit="bytes"
+            )
+            raise _Malformed(error.reason, error.line)
+        if end - done > limit:
             what = "an XML tag or comment"
-            return self._where(_beyond(what, "record", self.limits, "bytes"))
-        return None
+            raise _Malformed(_beyond(what, "record", self.limits, "bytes"), self._current())
 
-    def _too_long(self) -> str:
-        what = f"Account {self.count}"
-        return f"line {self.line}: {_beyond(what, 'record', self.limits, 'bytes')}"
+    # --- the parser ---------------------------------------------------------------------------
 
-    def _where(self, reason: str) -> str:
-        return f"line {self.parser.CurrentLineNumber}: {reason}"
+    def take(self) -> list[RawRecord]:
+        """Return the records completed so far, and forget them."""
+        taken, self.done = self.done, []
+        return taken
+
+    def _current(self) -> int:
+        return self.parser.CurrentLineNumber
 
     def _doctype(self, name: str, *_: object) -> None:
-        raise _Malformed(self._where("a DOCTYPE is not allowed (it could declare entities)"))
+        reason = "a DOCTYPE is not allowed (it could declare entities)"
+        raise _Malformed(reason, self._current())
 
     def _declaration(self, version: str | None, encoding: str | None, _: int) -> None:
         self.encoding = encoding or self.encoding
@@ -280,270 +370,58 @@ class _AccountStream:
         try:
             self.parser.Parse(chunk, not chunk)
         except expat.ExpatError as error:
-            raise _Malformed(self._explain(error, chunk, offset)) from None
+            raise _Malformed(self._explain(error, chunk, offset), error.lineno) from None
 
     def _explain(self, error: expat.ExpatError, chunk: bytes, offset: int) -> str:
-        where = f"line {error.lineno}"
-        if not chunk and self.allowed:
-            return (
-                f"{where}: the file ends in the middle of Account {self.count} (line {self.line})"
-            )
+        if not chunk and (self.modes or self.overflow):
+            return f"the file ends in the middle of Account {self.count} (line {self.line})"
         if not chunk and self.depth:
-            return f"{where}: the file ends before the closing </eExact>"
+            return "the file ends before the closing </eExact>"
         position = self.parser.ErrorByteIndex - offset
         if error.code == expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN] and (
             0 <= position < len(chunk) and chunk[position] >= 0x80
         ):
-            return f"{where}: not {self.encoding} text (byte 0x{chunk[position]:02X})"
-        return f"{where}: not well-formed XML ({expat.errors.messages[error.code]})"
+            return f"not {self.encoding} text (byte 0x{chunk[position]:02X})"
+        return f"not well-formed XML ({expat.errors.messages[error.code]})"
 
 
-def _open(path: Path) -> BinaryIO:
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path}: is a directory, not a file") from None
-    except OSError as error:
-        raise UnreadableFile(f"{path}: {error.strerror or error}") from None
-
-
-def read_exact_xml(
-    path: Path, *, since: date = UNKNOWN_SINCE, limits: ReadLimits = DEFAULT_LIMITS
-) -> Iterator[RawRecord]:
+def read_exact_xml(source: Input, options: ReadOptions) -> Iterator[RawRecord]:
     """
     Yield one record per ``Account`` of an eExact XML export, streaming the file.
 
     Args:
-        path: the export.
-        since: the date to give ``type_since`` and ``status_since``, which the export lacks.
-        limits: its ``record`` is the bytes an ``Account`` element (or any tag or comment)
-            may take up (default: 1 MiB); its ``line`` does not apply.
+        source: the export.
+        options: ``since`` is the date of ``type_since`` and ``status_since``, which the export
+            lacks; ``strict`` makes an element outside the schema an error of its account;
+            ``limits.record`` is the bytes an ``Account`` element (or any tag or comment) may
+            take up (default: 1 MiB).
 
     Returns:
-        Records placed as ``"Account 7 (line 40)"``, each a dict for `accountcore.from_dict`.
+        Records placed by the line of their ``Account`` start tag, each a dict for
+        `accountcore.from_dict` with the problems reading found.
 
     Raises:
-        UnreadableFile: the file is missing, empty, not well-formed XML, not an eExact export,
-            or breaks its schema, or an account is longer than ``limits`` allow; one line says
-            why (raised when the reading gets there).
+        UnreadableFile: the file is empty, not well-formed XML, not an eExact export, or a tag
+            is longer than ``limits`` allow; one line says why (raised when reading gets
+            there, after the records before the fault).
     """
-    stream = _AccountStream(limits)
-    when = since.isoformat()
+    stream = _AccountStream(source.name, options)
+    read: Callable[[int], bytes] = source.stream.read
     offset = 0
-    with _open(path) as file:
-        while True:
-            chunk = file.read(_CHUNK)
-            if not chunk and not offset:
-                raise no_records(path)
-            try:
-                stream.feed(chunk, offset)
-            except _Malformed as error:
-                for place, account in stream.take():  # those complete before the fault
-                    yield RawRecord(place, _record(account, when))
-                raise UnreadableFile(f"{path}: {error}") from None
-            for place, account in stream.take():
-                yield RawRecord(place, _record(account, when))
-            if not chunk:
-                break
-            offset += len(chunk)
-            if reason := stream.too_long(offset):
-                raise UnreadableFile(f"{path}: {reason}")
+    while True:
+        chunk = read(_CHUNK)
+        if not chunk and not offset:
+            raise no_records(source.name)
+        try:
+            stream.feed(chunk, offset)
+            if chunk:
+                stream.measure(offset + len(chunk))
+        except _Malformed as error:
+            yield from stream.take()  # those complete before the fault
+            raise UnreadableFile(source.name, error.reason, error.line) from None
+        yield from stream.take()
+        if not chunk:
+            break
+        offset += len(chunk)
     if not stream.had_accounts:
-        raise UnreadableFile(f"{path}: an eExact file without <Accounts>")
-
-
-# --- one Account element to one record ----------------------------------------------------------
-
-_Source = tuple[tuple[str, ...], str]  # the path of child elements, then an attribute or ""
-_Field = tuple[str, Callable[[str], object], tuple[_Source, ...]]
-_YES_NO: dict[str, object] = {"1": True, "true": True, "0": False, "false": False}
-_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # longer ones stay text (and int() would refuse)
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-
-def _yes_no(text: str) -> object:
-    return _YES_NO.get(text.lower(), text)
-
-
-def _integer(text: str) -> object:
-    return int(text) if _INTEGER.fullmatch(text) else text
-
-
-def _number(text: str) -> object:
-    if not _NUMBER.fullmatch(text):
-        return text
-    return int(text) if _INTEGER.fullmatch(text) else float(text)
-
-
-def _same(text: str) -> object:
-    return text
-
-
-_CONVERT: dict[str, Callable[[str], object]] = {"yes_no": _yes_no, "integer": _integer}
-
-#: ``section: key source[|source...] [yes_no|integer], ...``; see the module docstring.
-_MAPPING = """
-account: id @ID, code @code, name Name
-summary: phone Phone, phone_extension PhoneExt, fax Fax, email Email, website HomePage,
-  picture Image/Name
-address: line2 AddressLine2, line3 AddressLine3, postcode PostalCode, city City,
-  state State@code, country IsoCountry|Country@code
-general: country_name Country/Description
-contact: title Title@code, initials Initials, first_name FirstName, middle_name MiddleName,
-  last_name LastName, job_title JobTitle@code, job_description JobDescription, email Email,
-  phone Phone, mobile Mobile
-marketing: security_level Debtor/SecurityLevel|Creditor/SecurityLevel integer,
-  classification AccountCategory@code, rating CompanyRating@number integer,
-  source CompanyOrigin@code, sector Sector@code, subsector Sector/SubSector@code,
-  size CompanySize@code, coc_number ChamberOfCommerce, duns_number DunsNumber, gln GLN
-relations: account_manager Manager@number|Manager@code, reseller Reseller@code,
-  parent Parent@code
-financial: debtor_code Debtor@code, creditor_code Creditor@code,
-  customer_code_at_supplier Creditor/CustomerCode, check_date Debtor/DateLastReminder,
-  debtor_account Debtor/GLCentralization@code, creditor_account Creditor/GLCentralization@code,
-  offset_account Debtor/GLOffset@code|Creditor/GLOffset@code,
-  partial_delivery_allowed Debtor/AllowPartialShipment yes_no,
-  back_order Debtor/AllowBackOrders yes_no, invoice_copies Debtor/InvoiceCopies integer,
-  payee_name PayeeName, vat_number VATNumber|Creditor/VATNumber
-bank: number @code, type BankAccountType@code, iban Bank/IBAN, bic Bank/BIC|Bank/SwiftCode,
-  main @default yes_no
-"""
-
-
-def _fields(mapping: str) -> dict[str, tuple[_Field, ...]]:
-    """Read `_MAPPING` into the fields of each section."""
-    _, *parts = re.split(r"(\w+):", mapping)
-    sections: dict[str, tuple[_Field, ...]] = {}
-    for section, body in zip(parts[::2], parts[1::2], strict=True):
-        fields: list[_Field] = []
-        for spec in body.split(","):
-            key, sources, *kind = spec.split()
-            options = tuple(
-                (tuple(path.split("/")) if path else (), attribute)
-                for path, _, attribute in (source.partition("@") for source in sources.split("|"))
-            )
-            fields.append((key, _CONVERT[kind[0]] if kind else _same, options))
-        sections[section] = tuple(fields)
-    return sections
-
-
-_FIELDS = _fields(_MAPPING)
-_STREET = ("AddressLine1", "AddressNo", "AddressSuffix")
-_FREE_KINDS: dict[str, tuple[str, Callable[[str], object]]] = {
-    "FreeText": ("text", _same),
-    "FreeDate": ("date", _same),
-    "FreeNumber": ("number", _number),
-    "FreeYesNo": ("yes_no", _yes_no),
-    "FreeOption": ("yes_no", _yes_no),
-}
-_ONLINE_TYPES = {"C": "C", "P": "P", "S": "T"}
-_VISITING = ("VIS", "V")
-
-
-def _raw(context: Element, steps: tuple[str, ...], attribute: str) -> str | None:
-    element: Element | None = context
-    for step in steps:
-        element = element.find(step) if element is not None else None
-    if element is None:
-        return None
-    return element.get(attribute) if attribute else element.text
-
-
-def _section(
-    context: Element | None, fields: tuple[_Field, ...], tags: set[str] | None = None
-) -> dict[str, object]:
-    """Map ``context`` by ``fields``; ``tags`` are those of its children, and ``""``."""
-    section: dict[str, object] = {}
-    if context is None:
-        return section
-    tags = {"", *(child.tag for child in context)} if tags is None else tags
-    for key, convert, sources in fields:
-        for steps, attribute in sources:
-            if (steps[0] if steps else "") not in tags:
-                continue  # most fields are absent: skip them without a search
-            if (raw := _raw(context, steps, attribute)) and (raw := raw.strip()):
-                section[key] = convert(raw)
-                break
-    return section
-
-
-def _record(account: Element, since: str) -> dict[str, object]:
-    tags = {"", *(child.tag for child in account)}
-    record = _section(account, _FIELDS["account"], tags)
-    record.update(_type_and_status(account), type_since=since, status_since=since)
-    note = account.find("Note")
-    if note is not None and note.text and not note.text.isspace():
-        record["remarks"] = note.text
-    address = _first(account.find("Addresses"), lambda a: a.get("type", "").upper() in _VISITING)
-    record["summary"] = _section(account, _FIELDS["summary"], tags) | {"address": _address(address)}
-    contact = _first(account.find("Contacts"), lambda c: c.get("default") in ("1", "true"))
-    financial = _section(account, _FIELDS["financial"], tags)
-    if banks := _bank_accounts(account):
-        financial["bank_accounts"] = banks
-    sections = {
-        "general": _section(address, _FIELDS["general"]),
-        "contact": _section(contact, _FIELDS["contact"]),
-        "marketing": _section(account, _FIELDS["marketing"], tags),
-        "relations": _section(account, _FIELDS["relations"], tags),
-        "financial": financial,
-        "free_fields": _free_fields(account.find("FreeFields")),
-    }
-    record.update((key, section) for key, section in sections.items() if section)
-    return record
-
-
-def _type_and_status(account: Element) -> dict[str, str]:
-    type_, status = account.get("type", "").strip(), account.get("status", "").strip()
-    if not type_ and status in _ONLINE_TYPES:
-        type_, status = _ONLINE_TYPES[status], "A"
-    elif not type_ and status == "A":
-        type_ = "A" if account.find("Creditor") is None else "S"
-    return {key: value for key, value in (("type", type_), ("status", status)) if value}
-
-
-def _first(parent: Element | None, preferred: Callable[[Element], bool]) -> Element | None:
-    """Return the first child that is ``preferred``, else the first child."""
-    if parent is None or not len(parent):
-        return None
-    return next((child for child in parent if preferred(child)), parent[0])
-
-
-def _address(address: Element | None) -> dict[str, object]:
-    found = _section(address, _FIELDS["address"])
-    if address is not None:
-        parts = ((address.findtext(name) or "").strip() for name in _STREET)
-        if street := " ".join(part for part in parts if part):
-            found["line1"] = street
-    return found
-
-
-def _bank_accounts(account: Element) -> list[dict[str, object]]:
-    banks: dict[tuple[object, object], dict[str, object]] = {}
-    for party in ("Debtor", "Creditor"):
-        holder = account.find(party)
-        found = holder.find("BankAccounts") if holder is not None else None
-        for element in found if found is not None else ():
-            bank = _section(element, _FIELDS["bank"])
-            kind = element.find("BankAccountType")
-            if kind is not None and kind.get("checktype") == "M":
-                bank["type"] = "IBAN"
-            bank.setdefault("main", False)
-            banks.setdefault((bank.get("number"), bank.get("iban")), bank)
-    result = list(banks.values())
-    if result and all(bank["main"] is False for bank in result):
-        result[0]["main"] = True
-    return result
-
-
-def _free_fields(free: Element | None) -> list[dict[str, object]]:
-    fields: list[dict[str, object]] = []
-    for group in free if free is not None else ():
-        for field in group:
-            kind, convert = _FREE_KINDS[field.tag]
-            text = (field.text or "").strip()
-            name = field.get("label", "").strip() or f"{field.tag}{field.get('number', '')}"
-            value = convert(text) if text else None
-            fields.append({"name": name, "kind": kind, "value": value})
-    return fields
+        raise UnreadableFile(source.name, "an eExact file without <Accounts>")
