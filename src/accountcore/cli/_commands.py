@@ -1,10 +1,11 @@
 """
-The command line: ``accountcore [check [FILE ...] | diagram | duplicates FILE]``.
+The command line: ``accountcore [check [FILE ...] | diagram | duplicates FILE | schema]``.
 
 Thin, over the public API. With no command it checks the sample bundled in the package.
 
 Exit codes: 0 done (``check``: every record valid), 1 (``check``) some record invalid, 2 a usage
-error or an unreadable file (one line on stderr starting ``accountcore:``, no traceback).
+error (one line on stderr starting ``accountcore:``, no traceback) or a file that could not be
+read (``check`` reports it with the other files' records).
 
 ``check`` and ``duplicates`` take ``--max-line-length N`` and ``--max-record-length N``: the
 reading limits (`accountcore.exchange.ReadLimits`, 1 MiB each by default) that stop a file of
@@ -16,26 +17,31 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from importlib.resources import as_file, files
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import IO, TYPE_CHECKING, NoReturn, TextIO
 
 import attrs
 
-from ..entities import AccountType
+from ..entities import Account, AccountType
 from ..errors import ValidationError
 from ..exchange import (
     DEFAULT_LIMITS,
     FORMATS,
     ReadLimits,
+    Source,
     UnreadableFile,
-    detect_format,
-    read_accounts,
+    read,
 )
-from ._check import Source
+
+if TYPE_CHECKING:
+    from ..exchange import ReadOptions
 
 __all__ = ["main"]
 
@@ -71,11 +77,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Check account files (or the bundled sample), draw the status machine, "
         "or look for duplicate accounts. With no command: check the bundled sample.",
     )
+    parser.add_argument("--version", action="version", version=f"accountcore {_version()}")
     commands = parser.add_subparsers(dest="command")
     _add_check(commands)
     _add_diagram(commands)
     _add_duplicates(commands)
+    commands.add_parser(
+        "schema",
+        help="print the account record format as a JSON Schema (2020-12)",
+        description="Print the JSON Schema of the record format that check reads.",
+    )
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("accountcore")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -83,25 +104,54 @@ def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
     check = commands.add_parser(
         "check",
         help="validate account records in CSV, JSON, JSON Lines or Exact XML files",
-        description="Validate every record of the files (the bundled sample without FILE) "
-        "and print counts by type and status and every problem of each invalid record. "
-        "Exit status: 0 all valid, 1 some invalid, 2 usage error or unreadable file.",
+        description="Validate every record of the files (the bundled sample without FILE; "
+        "- reads standard input), print one line per problem (file:line: code message) and "
+        "then the counts. Exit status: 0 all valid, 1 some invalid, 2 a usage error or a "
+        "file that could not be read (the other files are still checked and reported).",
     )
     check.add_argument(
         "files",
         nargs="*",
-        type=Path,
         metavar="FILE",
-        help=".csv, .json (an array), .jsonl or Exact .xml; else told by the content",
+        help=".csv/.tsv, .json (an array), .jsonl or Exact .xml, else told by the content; "
+        "- for standard input",
     )
     check.add_argument(
         "--input-format", choices=FORMATS, help="read every FILE as this (default: detected)"
     )
     check.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "jsonl", "github"),
         default="text",
-        help="text: tables for people (default); json: one document for programs",
+        help="text: lines and tables for people (default); json: one document; jsonl: one "
+        "object per record; github: workflow annotations",
+    )
+    check.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the valid accounts to FILE: .xml (Exact XML), .csv, .json or .jsonl "
+        "(checks in one process)",
+    )
+    check.add_argument(
+        "--columns",
+        type=Path,
+        metavar="FILE",
+        help="a JSON object mapping CSV header names to record paths, over the built-in map",
+    )
+    check.add_argument("--encoding", help="a CSV file's encoding (default: detected)")
+    check.add_argument(
+        "--delimiter", help="a CSV file's separator: , ; | or tab (default: detected)"
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="an XML element outside the eExact schema makes its account invalid",
+    )
+    check.add_argument(
+        "--allocate-codes",
+        action="store_true",
+        help='number the accounts that ask for it (Exact XML code="") after the file\'s codes',
     )
     check.add_argument(
         "--jobs",
@@ -179,46 +229,178 @@ def _add_duplicates(commands: argparse._SubParsersAction[_Parser]) -> None:
 # --- check ------------------------------------------------------------------------------------
 
 
-def _sources(paths: Sequence[Path], input_format: str | None) -> list[Source]:
-    """Name each file and settle its format before reading any, so a typo fails at once."""
+#: How the bundled sample is named in reports.
+SAMPLE_NAME = "accountcore:data/sample_accounts.jsonl"
+_IN_FLIGHT = 1024  # accounts waiting for the output file's writer
+_OUTPUTS = {".xml": "xml", ".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "jsonl"}
+_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _sources(names: Sequence[str], input_format: str | None) -> list[Source]:
+    """One `Source` per FILE; ``-`` is standard input. Missing files are reported later."""
 
     sources = []
-    for path in paths:
-        if path.is_dir():
-            raise _UsageError(f"{path}: is a directory, not a file")
-        if not path.exists():
-            raise _UsageError(f"{path}: no such file")
-        sources.append(Source(str(path), path, input_format or detect_format(path)))
+    for name in names:
+        if name == "-":
+            sources.append(Source("-", None, input_format, sys.stdin.buffer))
+        else:
+            sources.append(Source(name, Path(name), input_format))
     return sources
+
+
+def _columns(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise _UsageError(f"--columns {path}: cannot read a JSON object ({error})") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _UsageError(f"--columns {path}: expected a JSON object of header names to paths")
+    return value
+
+
+def _options(args: argparse.Namespace) -> ReadOptions:
+    from ..exchange import ReadOptions
+
+    delimiter = args.delimiter
+    if delimiter is not None:
+        delimiter = _DELIMITERS.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise _UsageError(f"--delimiter {args.delimiter!r}: expected one character or tab")
+    if args.encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise _UsageError(f"--encoding {args.encoding!r}: unknown encoding") from None
+    return ReadOptions(
+        limits=_limits(args),
+        encoding=args.encoding,
+        delimiter=delimiter,
+        columns=_columns(args.columns),
+        strict=args.strict,
+    )
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     # Per command: the checking and its report load only when `check` runs.
-    from ._check import bundled_sample, check_sources
-    from ._summary import print_plain, print_rich, progress, report_json
+    from ..exchange import check_files
+    from ._summary import (
+        print_github,
+        print_jsonl,
+        print_lines,
+        print_plain,
+        print_rich,
+        progress,
+        report_json,
+    )
 
+    options = _options(args)
     with ExitStack() as stack:
         if args.files:
             sources = _sources(args.files, args.input_format)
         else:
             sources = [stack.enter_context(bundled_sample())]
+        keep = None
+        if args.output is not None:
+            keep = stack.enter_context(_writer(args.output))
         show = stack.enter_context(progress(sys.stderr.isatty()))
-        report = check_sources(
+        report = check_files(
             sources,
             jobs=args.jobs,
             max_invalid=args.max_invalid,
             on_progress=show,
-            limits=_limits(args),
+            options=options,
+            keep=keep,
+            allocate_codes=args.allocate_codes,
         )
     if args.format == "json":
         json.dump(report_json(report), out, indent=2)
         out.write("\n")
+    elif args.format == "jsonl":
+        print_jsonl(report, out)
+    elif args.format == "github":
+        print_github(report, out)
     else:
+        print_lines(report, out)
         try:
             print_rich(report, out)
         except ImportError:  # rich comes with the `cli` extra
             print_plain(report, out)
+    for tally in report.unreadable:  # for people: stdout may be a file or a pipe
+        print(f"accountcore: {tally.error}", file=sys.stderr)
     return report.exit_code
+
+
+@contextmanager
+def _writer(path: Path) -> Iterator[Callable[[Account], None]]:
+    """Give a callback that writes each account it gets to ``path``, by its extension."""
+    from ..exchange import write_csv, write_exact_xml, write_json, write_jsonl
+
+    kind = _OUTPUTS.get(path.suffix.lower())
+    if kind is None:
+        raise _UsageError(f"--output {path}: name it .xml, .csv, .json or .jsonl")
+    accounts: queue.Queue[Account | None] = queue.Queue(maxsize=_IN_FLIGHT)
+
+    def drain() -> Iterator[Account]:
+        while (account := accounts.get()) is not None:
+            yield account
+
+    try:
+        if kind == "xml":
+            file: IO[bytes] | IO[str] = open(path, "wb")  # noqa: SIM115 -- closed below
+        else:
+            file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 -- closed below
+    except OSError as error:
+        raise _UsageError(f"--output {path}: {error.strerror or error}") from None
+    writers: dict[str, Callable[..., int]] = {
+        "xml": write_exact_xml,
+        "csv": write_csv,
+        "json": write_json,
+        "jsonl": write_jsonl,
+    }
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            writers[kind](drain(), file)
+        except BaseException as error:  # reported after the check, not lost in the thread
+            failed.append(error)
+
+    thread = threading.Thread(target=run, name="accountcore-output", daemon=True)
+
+    def keep(account: Account | None) -> None:
+        while thread.is_alive():  # a writer that failed takes no more
+            try:
+                accounts.put(account, timeout=0.5)
+            except queue.Full:
+                continue
+            return
+
+    thread.start()
+    try:
+        yield keep
+    finally:
+        keep(None)
+        thread.join()
+        file.close()
+    if failed:
+        fault = failed[0]
+        if isinstance(fault, OSError):
+            raise _UsageError(f"--output {path}: {fault.strerror or fault}")
+        raise fault
+
+
+@contextmanager
+def bundled_sample() -> Iterator[Source]:
+    """Give the sample bundled in the package as a `Source` on disk, while the block runs."""
+    resource = files("accountcore").joinpath("data/sample_accounts.jsonl")
+    with as_file(resource) as path:
+        yield Source(SAMPLE_NAME, path, "jsonl")
 
 
 # --- diagram ----------------------------------------------------------------------------------
@@ -253,13 +435,13 @@ def _accounts(
 
     accounts: list[object] = []
     invalid = 0
-    for read in read_accounts(path, limits=limits):
-        account = read.account
+    for record in read(path, limits=limits):
+        account = record.account
         if account is None:
             invalid += 1
             continue
         if account.id is None:
-            account = attrs.evolve(account, id=f"#{read.place}")
+            account = attrs.evolve(account, id=f"#{record.place.record}")
         address = account.summary.address
         out[str(account.id)] = (account.code, account.name, f"{address.city} {address.country}")
         accounts.append(account)
@@ -329,6 +511,14 @@ def _duplicates(args: argparse.Namespace, stdout: TextIO) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from ..exchange import json_schema
+
+    json.dump(json_schema(), out, indent=2)
+    out.write("\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """
     Run the command line; return the exit code.
@@ -343,7 +533,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["check"])
-    run = {"check": _check, "diagram": _diagram, "duplicates": _duplicates}[args.command]
+    run = {
+        "check": _check,
+        "diagram": _diagram,
+        "duplicates": _duplicates,
+        "schema": _schema,
+    }[args.command]
     try:
         return run(args, out)
     except (UnreadableFile, _UsageError) as error:

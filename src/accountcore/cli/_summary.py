@@ -1,32 +1,60 @@
 """
-The ``check`` summary for people (plain lines, or rich tables when rich is installed) and for
-machines (one JSON document), and the progress bar drawn on stderr while checking.
+The ``check`` report: for people (one line per problem, ``file:line: code message``, then the
+summary: plain lines, or rich tables when rich is installed), for machines (one JSON document,
+or JSON Lines), and for GitHub workflows (annotations); and the progress bar on stderr.
 
 rich comes with the ``cli`` extra; without it the summary is plain text and there is no bar.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
 from ..entities import AccountStatus, AccountType
-from ._check import CheckReport, FileTally, InvalidRecord
+from ..exchange import CheckReport, FileTally, InvalidRecord, UnreadableFile
 
-__all__ = ["print_plain", "print_rich", "progress", "report_json"]
+__all__ = [
+    "print_github",
+    "print_jsonl",
+    "print_lines",
+    "print_plain",
+    "print_rich",
+    "progress",
+    "report_json",
+]
+
+
+def _problem_json(path: str, code: str, message: str) -> dict[str, object]:
+    return {"path": path, "code": code, "message": message}
+
+
+def _listed_json(record: InvalidRecord, key: str) -> dict[str, object]:
+    return {
+        "file": record.place.file,
+        "line": record.place.line,
+        "record": record.place.record,
+        key: [_problem_json(*row) for row in record.problems],
+    }
+
+
+def _error_json(error: UnreadableFile) -> dict[str, object]:
+    return {"file": error.file, "line": error.line, "message": error.reason}
 
 
 def report_json(report: CheckReport) -> dict[str, object]:
     """
-    Return the report as one JSON-ready document.
+    Return the report as one JSON-ready document, complete even when files could not be read.
 
-    Keys: ``files`` (name, format, records, valid, invalid per file), ``totals`` (records,
-    valid, invalid, listed: the invalid records in ``invalid``), ``by_type`` and ``by_status``
-    (counts of valid accounts by lower-case name, every type and status present),
-    ``invalid`` (file, place, problems: path, code, message), and ``warnings`` (file, place,
-    warnings: path, code, message) for the valid records with warnings; ``totals`` also counts
-    ``warned`` records and their ``warnings``.
+    Keys: ``files`` (file, format, records, valid, invalid, and ``error``: null, or the file's
+    fault as file, line, message), ``errors`` (the faults of the files that could not be read
+    through), ``totals`` (records, valid, invalid, listed: the invalid records in ``invalid``,
+    warned, warnings, unreadable_files), ``by_type`` and ``by_status`` (counts of valid
+    accounts by lower-case name), ``invalid`` (file, line, record, problems: path, code,
+    message), and ``warnings`` (file, line, record, warnings) for valid records with warnings.
+    Places are numbers: the line the record starts on and its number in the file.
     """
     valid, invalid = report.valid_total, report.invalid_total
     return {
@@ -37,9 +65,11 @@ def report_json(report: CheckReport) -> dict[str, object]:
                 "records": t.records,
                 "valid": t.valid,
                 "invalid": t.invalid,
+                "error": None if t.error is None else _error_json(t.error),
             }
             for t in report.files
         ],
+        "errors": [_error_json(t.error) for t in report.files if t.error is not None],
         "totals": {
             "records": valid + invalid,
             "valid": valid,
@@ -47,26 +77,88 @@ def report_json(report: CheckReport) -> dict[str, object]:
             "listed": len(report.invalid),
             "warned": report.warned_total,
             "warnings": report.warnings_total,
+            "unreadable_files": len(report.unreadable),
         },
         "by_type": {t.name.lower(): report.by_type[t.value] for t in AccountType},
         "by_status": {s.name.lower(): report.by_status[s.value] for s in AccountStatus},
-        "invalid": [
-            {
-                "file": r.file,
-                "place": r.place,
-                "problems": [{"path": p, "code": c, "message": m} for p, c, m in r.problems],
-            }
-            for r in report.invalid
-        ],
-        "warnings": [
-            {
-                "file": r.file,
-                "place": r.place,
-                "warnings": [{"path": p, "code": c, "message": m} for p, c, m in r.problems],
-            }
-            for r in report.warned
-        ],
+        "invalid": [_listed_json(r, "problems") for r in report.invalid],
+        "warnings": [_listed_json(r, "warnings") for r in report.warned],
     }
+
+
+def _problem_line(record: InvalidRecord, row: tuple[str, str, str], warning: bool) -> str:
+    path, code, message = row
+    where = "" if path == "$" else f"{path}: "
+    marker = " [warning]" if warning else ""
+    return f"{record.place}: {code} {where}{message}{marker}"
+
+
+def _error_line(error: UnreadableFile) -> str:
+    where = error.file if error.line is None else f"{error.file}:{error.line}"
+    return f"{where}: unreadable_file {error.reason}"
+
+
+def print_lines(report: CheckReport, out: TextIO) -> None:
+    """
+    Print one line per problem, ``file:line: code $.path: message``, as compilers and linters
+    do: the invalid records' problems, then the warnings of valid records, then the files that
+    could not be read (``file:line: unreadable_file reason``).
+    """
+    for record in report.invalid:
+        for row in record.problems:
+            print(_problem_line(record, row, False), file=out)
+    if more := _unlisted(report):
+        print(more, file=out)
+    for record in report.warned:
+        for row in record.problems:
+            print(_problem_line(record, row, True), file=out)
+    if more := _unlisted_warned(report):
+        print(more, file=out)
+    for tally in report.unreadable:
+        print(_error_line(tally.error), file=out)  # type: ignore[arg-type]
+
+
+def print_jsonl(report: CheckReport, out: TextIO) -> None:
+    """
+    Print one JSON object per line: each listed invalid record (``problems``), each listed
+    record with warnings (``warnings``), each file that could not be read (``error``), and
+    last the ``summary`` (the document `report_json` gives, less its lists).
+    """
+    for record in report.invalid:
+        print(json.dumps({"valid": False, **_listed_json(record, "problems")}), file=out)
+    for record in report.warned:
+        print(json.dumps({"valid": True, **_listed_json(record, "warnings")}), file=out)
+    for tally in report.unreadable:
+        print(json.dumps({"error": _error_json(tally.error)}), file=out)  # type: ignore[arg-type]
+    document = report_json(report)
+    summary = {key: document[key] for key in ("files", "totals", "by_type", "by_status")}
+    print(json.dumps({"summary": summary}), file=out)
+
+
+def _escape(text: str, property: bool = False) -> str:
+    """Escape text for a GitHub workflow command (its data, or a property's value)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+
+def print_github(report: CheckReport, out: TextIO) -> None:
+    """
+    Print GitHub Actions workflow annotations (``::error file=F,line=N,title=CODE::...``),
+    one per problem and per unreadable file, then the totals line.
+    """
+    for kind, records in (("error", report.invalid), ("warning", report.warned)):
+        for record in records:
+            place = record.place
+            for path, code, message in record.problems:
+                where = f"file={_escape(place.file, True)},line={place.line}"
+                text = _escape(message if path == "$" else f"{path}: {message}")
+                print(f"::{kind} {where},title={_escape(code, True)}::{text}", file=out)
+    for tally in report.unreadable:
+        error: UnreadableFile = tally.error  # type: ignore[assignment]
+        line = "" if error.line is None else f",line={error.line}"
+        where = f"file={_escape(error.file, True)}{line}"
+        print(f"::error {where},title=unreadable_file::{_escape(error.reason)}", file=out)
+    print(_totals(report), file=out)
 
 
 @contextmanager
@@ -115,7 +207,15 @@ def _totals(report: CheckReport) -> str:
     valid, invalid = report.valid_total, report.invalid_total
     files = f"{len(report.files)} files, " if len(report.files) > 1 else ""
     warned = f" ({report.warned_total:,} with warnings)" if report.warned_total else ""
-    return f"{files}{valid + invalid:,} records: {valid:,} valid{warned}, {invalid:,} invalid"
+    unreadable = len(report.unreadable)
+    broken = (
+        f"; {unreadable:,} file{'s' if unreadable > 1 else ''} could not be read"
+        if unreadable
+        else ""
+    )
+    return (
+        f"{files}{valid + invalid:,} records: {valid:,} valid{warned}, {invalid:,} invalid{broken}"
+    )
 
 
 def _unlisted_warned(report: CheckReport) -> str | None:
@@ -136,11 +236,6 @@ def _unlisted(report: CheckReport) -> str | None:
     )
 
 
-def _where(report: CheckReport, record: InvalidRecord) -> str:
-    """Name the record by its place, and by its file too when several files were checked."""
-    return f"{record.file}, {record.place}" if len(report.files) > 1 else record.place
-
-
 def _counts(report: CheckReport) -> list[tuple[str, list[tuple[str, int]]]]:
     return [
         (
@@ -154,39 +249,24 @@ def _counts(report: CheckReport) -> list[tuple[str, list[tuple[str, int]]]]:
     ]
 
 
+def _file_note(tally: FileTally) -> str:
+    return "" if tally.error is None else " (could not be read through)"
+
+
 def print_plain(report: CheckReport, out: TextIO) -> None:
     """Print the summary as plain lines, for when rich is not installed."""
-    print("Files", file=out)
+    print("\nFiles", file=out)
     for t in report.files:
         print(
-            f"  {t.name} ({t.format}): {t.records:,} records, {t.valid:,} valid, "
-            f"{t.invalid:,} invalid",
+            f"  {t.name} ({t.format or '?'}): {t.records:,} records, {t.valid:,} valid, "
+            f"{t.invalid:,} invalid{_file_note(t)}",
             file=out,
         )
     for title, rows in _counts(report):
         print(f"\n{title}", file=out)
         for label, count in rows:
             print(f"  {label:<16} {count:>9,}", file=out)
-    _print_listed(report, f"Invalid records ({report.invalid_total:,})", report.invalid, out)
-    if more := _unlisted(report):
-        print(f"  {more}", file=out)
-    title = f"Warnings, valid records ({report.warned_total:,})"
-    _print_listed(report, title, report.warned, out)
-    if more := _unlisted_warned(report):
-        print(f"  {more}", file=out)
     print(f"\n{_totals(report)}", file=out)
-
-
-def _print_listed(
-    report: CheckReport, title: str, records: list[InvalidRecord], out: TextIO
-) -> None:
-    """Print listed records under ``title``, each with its problems, as plain lines."""
-    if records:
-        print(f"\n{title}", file=out)
-    for record in records:
-        print(f"  {_where(report, record)}", file=out)
-        for path, code, message in record.problems:
-            print(f"      {path}  {code}  {message}", file=out)
 
 
 def print_rich(report: CheckReport, out: TextIO) -> None:
@@ -203,7 +283,9 @@ def print_rich(report: CheckReport, out: TextIO) -> None:
     for heading in ("Records", "Valid", "Invalid"):
         files.add_column(heading, justify="right")
     for t in report.files:
-        files.add_row(t.name, t.format, f"{t.records:,}", f"{t.valid:,}", f"{t.invalid:,}")
+        name = t.name + _file_note(t)
+        files.add_row(name, t.format or "?", f"{t.records:,}", f"{t.valid:,}", f"{t.invalid:,}")
+    console.print(Text(""))
     console.print(files)
     tables = []
     for title, rows in _counts(report):
@@ -214,27 +296,5 @@ def print_rich(report: CheckReport, out: TextIO) -> None:
             table.add_row(label, f"{count:,}")
         tables.append(table)
     console.print(Columns(tables))
-    if report.invalid:
-        console.print(Text(f"\nInvalid records ({report.invalid_total:,})", style="bold"))
-    for record in report.invalid:
-        where = _where(report, record)
-        console.print(Text(f"  {where}", style="bold"), soft_wrap=True)
-        for path, code, message in record.problems:
-            line = Text.assemble("      ", (path, "cyan"), "  ", (code, "red"), "  ", message)
-            console.print(line, soft_wrap=True)
-    more = _unlisted(report)
-    if more:
-        console.print(Text(f"  {more}", style="italic"))
-    if report.warned:
-        title = f"\nWarnings, valid records ({report.warned_total:,})"
-        console.print(Text(title, style="bold"))
-    for record in report.warned:
-        console.print(Text(f"  {_where(report, record)}", style="bold"), soft_wrap=True)
-        for path, code, message in record.problems:
-            line = Text.assemble("      ", (path, "cyan"), "  ", (code, "yellow"), "  ", message)
-            console.print(line, soft_wrap=True)
-    more = _unlisted_warned(report)
-    if more:
-        console.print(Text(f"  {more}", style="italic"))
-    style = "bold red" if report.invalid_total else "bold green"
-    console.print(Text(f"\n{_totals(report)}", style=style))
+    bad = report.invalid_total or report.unreadable
+    console.print(Text(f"\n{_totals(report)}", style="bold red" if bad else "bold green"))

@@ -1,38 +1,57 @@
 """
-Reading account files: CSV, JSON, JSON Lines and Exact XML, one record at a time.
+Account files in and out: CSV, JSON, JSON Lines and Exact XML (eExact), record by record.
 
-Provisional: the command line reads files through this package; a later release documents it
-for hosts and adds writing. Every reader streams (memory stays flat however long the file),
-refuses a line or a record longer than its `ReadLimits`, and raises `UnreadableFile` with one
-line for the user when a file cannot be read.
+`read` yields one `Record` per record of a file (a path or a stream): its `Place`, what was
+read, and the `accountcore.Account` or its problems. One bad record is one invalid `Record` and
+reading goes on; only a file that cannot be read at all raises `UnreadableFile`. Every reader
+streams: memory stays flat however long the file. See ``docs/exchange.md``.
 
 .. versionadded:: 0.2
 """
 
 from __future__ import annotations
 
-from ._accounts import Read, read_accounts
-from ._common import DEFAULT_LIMITS, RawRecord, ReadLimits, UnreadableFile, no_records
-from ._csv import REQUIRED_COLUMNS, cells_of, header_plan, plan, split_csv
-from ._exact_xml import UNKNOWN_SINCE
-from ._files import FORMATS, detect_format, read_records, sniff_format
+from ._check import CheckReport, FileTally, InvalidRecord, Source, check_files
+from ._columns import COLUMN_MAP, column_paths
+from ._common import (
+    DEFAULT_LIMITS,
+    UNKNOWN_SINCE,
+    Place,
+    RawRecord,
+    ReadLimits,
+    ReadOptions,
+    UnreadableFile,
+)
+from ._exact_xml_write import write_exact_xml
+from ._files import FORMATS, detect_format
+from ._read import Record, read, read_raw
+from ._schema import json_schema
+from ._write import write_json, write_jsonl
+from ._write_csv import write_csv
 
 __all__ = [
+    "COLUMN_MAP",
     "DEFAULT_LIMITS",
     "FORMATS",
-    "REQUIRED_COLUMNS",
     "UNKNOWN_SINCE",
+    "CheckReport",
+    "FileTally",
+    "InvalidRecord",
+    "Place",
     "RawRecord",
-    "Read",
     "ReadLimits",
+    "ReadOptions",
+    "Record",
+    "Source",
     "UnreadableFile",
-    "cells_of",
+    "check_files",
+    "column_paths",
     "detect_format",
-    "header_plan",
-    "no_records",
-    "plan",
-    "read_accounts",
-    "read_records",
-    "sniff_format",
-    "split_csv",
+    "json_schema",
+    "read",
+    "read_raw",
+    "write_csv",
+    "write_exact_xml",
+    "write_json",
+    "write_jsonl",
 ]

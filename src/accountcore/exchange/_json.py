@@ -6,20 +6,22 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO
 
 from ._common import (
-    DEFAULT_LIMITS,
+    DEFAULT_OPTIONS,
+    SKIP_FACTOR,
+    Input,
+    Place,
     RawRecord,
     ReadLimits,
+    ReadOptions,
     UnreadableFile,
-    _capped_lines,
-    _is_too_long,
-    _open,
     _raw,
-    _too_long,
     _unreadable,
+    beyond_skipping,
+    too_long_record,
+    unreadable_record,
 )
 
 
@@ -31,24 +33,49 @@ def _json_error(error: ValueError | RecursionError) -> str:
     return "a number has too many digits"
 
 
-def read_jsonl(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[RawRecord]:
-    """Yield each record of a JSON Lines file; blank lines are skipped."""
-    loads = json.loads
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_jsonl(source: Input, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[RawRecord]:
+    """
+    Yield each record of a JSON Lines file; blank lines are skipped.
+
+    A line that is not UTF-8, not JSON, or longer than the limit is one invalid record, and
+    reading goes on: lines are read as bytes, so one bad line never ends the file.
+    """
+    limits = options.limits
+    loads, name, readline = json.loads, source.name, source.stream.readline
     # Each line is a record: the lower limit applies, and its option is the one to name.
     kind = "line" if limits.line <= limits.record else "record"
     limit = min(limits.line, limits.record)
-    with _open(path) as file:
-        for number, line in enumerate(_capped_lines(file, limit), start=1):
-            if len(line) > limit and _is_too_long(line, limit):
-                raise _too_long(path, number, f"a {kind}", kind, limits)
-            if line.isspace():
-                continue
-            try:
-                value = loads(line)
-            except (ValueError, RecursionError) as error:
-                reason = f"not a JSON record ({_json_error(error)})"
-                raise _unreadable(path, reason, number) from None
-            yield _raw(f"line {number}", value)
+    cap = limit + 2
+    number = record = 0
+    while line := readline(cap):
+        number += 1
+        if number == 1 and line.startswith(_BOM):
+            line = line[len(_BOM) :]
+        if len(line) > limit and len(line.rstrip(b"\r\n")) > limit:
+            skipped, most = len(line), limit * SKIP_FACTOR
+            while not line.endswith(b"\n") and (line := readline(cap)):
+                skipped += len(line)  # the rest of the line, a piece at a time, never held
+                if skipped > most:
+                    raise beyond_skipping(name, number, f"a {kind}", kind, limits, unit="bytes")
+            record += 1
+            place = Place(name, number, record)
+            yield too_long_record(place, f"The {kind}", kind, limits, "bytes")
+            continue
+        if line.isspace():
+            continue
+        record += 1
+        try:
+            value = loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            yield unreadable_record(Place(name, number, record), "The line is not UTF-8 text.")
+        except (ValueError, RecursionError) as error:
+            reason = f"The line is not a JSON record ({_json_error(error)})."
+            yield unreadable_record(Place(name, number, record), reason)
+        else:
+            yield _raw(Place(name, number, record), value)
 
 
 _CHUNK = 64 * 1024  # characters read at a time from a JSON array; tests make it tiny
@@ -56,17 +83,23 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
 _NEAR_END = 16  # a value cut by the chunk's end fails within this many characters of it
+_IN_STRING = re.compile(r'[^"\\]*')
+_OUTSIDE = re.compile(r'[^"\[\]{},\s]*')
+
+
+class _Skipped(Exception):  # noqa: N818 -- a signal, caught by `_elements`
+    """A record went past the limit and was skipped, unread, to its end."""
 
 
 class _Window:
     """The unread part of a JSON file, refilled one chunk at a time."""
 
-    def __init__(self, path: Path, file: IO[str], limits: ReadLimits) -> None:
+    def __init__(self, path: str, file: IO[str], limits: ReadLimits) -> None:
         self.path, self.file, self.limits, self.limit = path, file, limits, limits.record
         self.text, self.pos, self.eof, self.lines = "", 0, False, 0
 
-    def more(self, size: int = _CHUNK) -> None:
-        chunk = self.file.read(size)
+    def more(self, size: int | None = None) -> None:
+        chunk = self.file.read(_CHUNK if size is None else size)
         self.lines += self.text.count("\n", 0, self.pos)
         self.text, self.pos, self.eof = self.text[self.pos :] + chunk, 0, not chunk
 
@@ -94,7 +127,16 @@ class _Window:
                 raise self.fail(reason) from None
             else:
                 if end - self.pos > self.limit:
-                    raise self.too_long(number)
+                    if end - self.pos > self.limit * SKIP_FACTOR:  # as a skip would say
+                        raise beyond_skipping(
+                            self.path,
+                            self.line(self.pos),
+                            f"record {number}",
+                            "record",
+                            self.limits,
+                        )
+                    self.pos = end
+                    raise _Skipped
                 # A number at the window's end may go on in the next chunk ("-1." of "-1.5").
                 if self.eof or _NUMBER_TAIL.match(self.text, end).end() < len(self.text):  # type: ignore[union-attr]
                     self.pos = end
@@ -104,12 +146,64 @@ class _Window:
             # that a long record is decoded a few times, not once per chunk.
             held = len(self.text) - self.pos
             if held > self.limit:
-                raise self.too_long(number)
+                self.skip(number)
+                raise _Skipped
             self.more(min(max(_CHUNK, held), self.limit + 1 - held))
 
-    def too_long(self, number: int) -> UnreadableFile:
-        line = self.line(self.pos)
-        return _too_long(self.path, line, f"record {number}", "record", self.limits)
+    def skip(self, number: int) -> None:
+        """
+        Move past the value that starts at ``pos``, a chunk at a time, holding none of it.
+
+        Only strings and brackets are followed: the value is known to be too long, not to be
+        valid, and a fault in it shows as a fault after it.
+        """
+        depth, in_string, skipped = 0, False, 0
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text):
+                if in_string:
+                    pos = _IN_STRING.match(text, pos).end()  # type: ignore[union-attr]
+                    if pos >= len(text):
+                        break
+                    if text[pos] == "\\":
+                        if pos + 1 >= len(text):
+                            break  # the escaped character is in the next chunk
+                        pos += 2
+                        continue
+                    in_string, pos = False, pos + 1
+                    if not depth:
+                        self.pos = pos
+                        return
+                    continue
+                pos = _OUTSIDE.match(text, pos).end()  # type: ignore[union-attr]
+                if pos >= len(text):
+                    break
+                char = text[pos]
+                if char == '"':
+                    in_string, pos = True, pos + 1
+                elif char in "[{":
+                    depth, pos = depth + 1, pos + 1
+                elif char in "]}" and depth:
+                    depth, pos = depth - 1, pos + 1
+                    if not depth:
+                        self.pos = pos
+                        return
+                else:  # the end of a scalar: a comma, a bracket of the array, a space
+                    if not depth:
+                        self.pos = pos
+                        return
+                    pos += 1
+            skipped += pos - self.pos
+            self.pos = pos
+            if skipped > self.limit * SKIP_FACTOR:
+                raise beyond_skipping(
+                    self.path, self.line(self.pos), f"record {number}", "record", self.limits
+                )
+            if self.eof:
+                raise _unreadable(
+                    self.path, f"not valid JSON: the file ends in the middle of record {number}"
+                )
+            self.more()
 
     def broken(self, error: json.JSONDecodeError, number: int) -> UnreadableFile:
         if self.eof and _maybe_cut(error, len(self.text.rstrip()), 0):
@@ -126,30 +220,47 @@ def _maybe_cut(error: json.JSONDecodeError, end: int, slack: int = _NEAR_END) ->
     return error.msg.startswith("Unterminated string") or error.pos >= end - slack
 
 
-def read_json(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[RawRecord]:
-    """Yield each record of a JSON array, read in chunks, never whole."""
-    with _open(path) as file:
-        window = _Window(path, file, limits)
-        first = window.peek()
-        if not first:
-            return
-        if first != "[":
-            holds = " (it holds an object; JSON Lines files end in .jsonl)" if first == "{" else ""
-            raise _unreadable(path, f"not a JSON array of records{holds}")
-        window.pos += 1
-        if window.peek() == "]":
+def read_json(source: Input, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[RawRecord]:
+    """
+    Yield each record of a JSON array, read in chunks, never whole.
+
+    A record longer than the limit is skipped unread and is one invalid record; JSON that
+    is not well-formed makes the rest of the file unreadable (no record boundary can be
+    trusted after it).
+    """
+    try:
+        with source.text() as file:
+            window = _Window(source.name, file, options.limits)
+            first = window.peek()
+            if not first:
+                return
+            if first != "[":
+                holds = (
+                    " (it holds an object; JSON Lines files end in .jsonl)" if first == "{" else ""
+                )
+                raise _unreadable(source.name, f"not a JSON array of records{holds}")
             window.pos += 1
-        else:
-            yield from _elements(window)
-        if window.peek():
-            raise window.fail("not valid JSON: text after the closing ']'")
+            if window.peek() == "]":
+                window.pos += 1
+            else:
+                yield from _elements(window)
+            if window.peek():
+                raise window.fail("not valid JSON: text after the closing ']'")
+    except UnicodeDecodeError:
+        raise source.not_text() from None
 
 
 def _elements(window: _Window) -> Iterator[RawRecord]:
     for number in itertools.count(1):
         if not window.peek():
             break
-        yield _raw(f"record {number}", window.value(number))
+        place = Place(window.path, window.line(window.pos), number)
+        try:
+            value = window.value(number)
+        except _Skipped:
+            yield too_long_record(place, "The record", "record", window.limits)
+        else:
+            yield _raw(place, value)
         after = window.peek()
         if after and after not in ",]":
             raise window.fail(f"not valid JSON: expected ',' or ']' after record {number}")

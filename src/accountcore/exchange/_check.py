@@ -1,5 +1,8 @@
 """
-The ``check`` command's work: read files record by record, validate each, keep the counts.
+Check whole files, in one process or several: read record by record, validate each, count.
+
+The engine of the ``check`` command, public as `check_files` for hosts that check files in
+bulk.
 
 Only counts and the problems of (at most ``max_invalid``) invalid records are kept, so memory
 stays flat however long the files are.
@@ -13,6 +16,9 @@ the one share of the work no other process can take, stays small.
 
 Reading, and so the line and record limits (`accountcore.exchange.ReadLimits`), happens in
 this process only: the workers get records or cells already read, and need no limits.
+
+A file that cannot be read at all is reported on its `FileTally` (``error``), after its
+records read before the fault, and the next file is read: one file never ends the check.
 """
 
 from __future__ import annotations
@@ -24,47 +30,32 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from importlib.resources import as_file, files
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import attrs
 
+from ..entities import Account
 from ..errors import Problem, ValidationError
-from ..exchange import (
-    DEFAULT_LIMITS,
-    ReadLimits,
-    header_plan,
+from ._common import (
+    DEFAULT_OPTIONS,
+    Input,
+    Place,
+    RawRecord,
+    ReadOptions,
+    UnreadableFile,
     no_records,
-    plan,
-    read_records,
-    split_csv,
+    open_input,
 )
-
-__all__ = [
-    "CHUNK",
-    "SAMPLE_NAME",
-    "YOUNG_COLLECTION",
-    "CheckReport",
-    "CsvChunk",
-    "FileTally",
-    "InvalidRecord",
-    "Source",
-    "bundled_sample",
-    "check_sources",
-    "judge",
-    "judge_packed",
-    "judge_rows",
-    "judge_rows_packed",
-]
+from ._csv import column_paths, header_plan, plan, split_csv
+from ._files import read_records, resolve_format
+from ._read import Allocator, codes_of, rereadable
 
 #: Raw records per chunk handed to a worker: large enough that pickling and scheduling cost
 #: little per record, small enough that a few chunks in flight use little memory.
 CHUNK = 500
 #: Allocations between young garbage collections while checking (Python's default: 700).
 YOUNG_COLLECTION = 50_000
-#: How the bundled sample is named in reports.
-SAMPLE_NAME = "accountcore:data/sample_accounts.jsonl"
 
 #: One problem as reported: location (``$.a[0].b``), code, message.
 ProblemRow = tuple[str, str, str]
@@ -74,28 +65,40 @@ ProblemRow = tuple[str, str, str]
 Verdict = tuple[str, str, tuple[ProblemRow, ...], tuple[ProblemRow, ...]]
 Data = dict[str, object] | None
 #: Records as read, waiting for their verdicts: place, data, reading problems.
-Chunk = list[tuple[str, Data, tuple[Problem, ...]]]
+Chunk = list[tuple[Place, Data, tuple[Problem, ...]]]
 #: What a record the reader gave up on, without saying why, is reported with.
 _UNREADABLE: tuple[ProblemRow, ...] = (("$", "invalid_format", "The record could not be read."),)
 
 
 @attrs.frozen
 class Source:
-    """A file to check: its name as reported, its path, and its format."""
+    """
+    A file to check: its name as reported, and its path or an open binary stream (standard
+    input, left open); ``format`` ``None`` tells it from the name and the content.
+
+    .. versionadded:: 0.2
+    """
 
     name: str
-    path: Path
-    format: str
+    path: Path | None = None
+    format: str | None = None
+    stream: IO[bytes] | None = attrs.field(default=None, eq=False)
 
 
 @attrs.define
 class FileTally:
-    """The running counts of one file."""
+    """
+    The running counts of one file, and why it could not be read through, if it could not.
+
+    .. versionadded:: 0.2
+    """
 
     name: str
-    format: str
+    format: str = ""
     valid: int = 0
     invalid: int = 0
+    #: The file could not be read (at all, or past some point): one line, and its line.
+    error: UnreadableFile | None = None
 
     @property
     def records(self) -> int:
@@ -106,18 +109,29 @@ class FileTally:
 @attrs.frozen
 class InvalidRecord:
     """
-    A listed record: its file, its place in the file, and every problem found (the errors of
-    an invalid record, or the warnings of a valid one).
+    A listed record: its place, and every problem found (the errors of an invalid record, or
+    the warnings of a valid one), each as location, code and message.
+
+    .. versionadded:: 0.2
     """
 
-    file: str
-    place: str
+    place: Place
     problems: tuple[ProblemRow, ...]
+
+    @property
+    def file(self) -> str:
+        """The file's name."""
+        return self.place.file
 
 
 @attrs.define
 class CheckReport:
-    """What a check found: counts per file, type and status, and the invalid records listed."""
+    """
+    What a check found: counts per file, type and status, the invalid records listed, and the
+    files that could not be read.
+
+    .. versionadded:: 0.2
+    """
 
     max_invalid: int
     files: list[FileTally] = attrs.Factory(list)
@@ -141,9 +155,22 @@ class CheckReport:
         """Return the number of invalid records in all files, listed or not."""
         return sum(tally.invalid for tally in self.files)
 
-    def add(self, tally: FileTally, place: str, verdict: Verdict, read: Sequence[Problem]) -> None:
+    @property
+    def unreadable(self) -> list[FileTally]:
+        """Return the files that could not be read (through)."""
+        return [tally for tally in self.files if tally.error is not None]
+
+    def add(
+        self, tally: FileTally, place: Place, verdict: Verdict, read: Sequence[Problem]
+    ) -> None:
         """Count one record of ``tally``'s file; list it if invalid and the list has room."""
         type_, status, problems, warnings = verdict
+        if read:  # warnings from reading (an XML element the card has no place for)
+            read_warnings = tuple(p for p in read if p.is_warning)
+            if read_warnings:
+                read = [p for p in read if not p.is_warning]
+                if type_:
+                    warnings = _rows_of(read_warnings) + warnings
         if not read and not problems and type_:
             tally.valid += 1
             self.by_type[type_] += 1
@@ -152,16 +179,21 @@ class CheckReport:
                 self.warned_total += 1
                 self.warnings_total += len(warnings)
                 if len(self.warned) < self.max_invalid:
-                    self.warned.append(InvalidRecord(tally.name, place, warnings))
+                    self.warned.append(InvalidRecord(place, warnings))
             return
         tally.invalid += 1
         if len(self.invalid) < self.max_invalid:
+            if any(p.code == "to_be_numbered" for p in read):  # not the code missing again
+                problems = tuple(row for row in problems if row[:2] != ("$.code", "required"))
             rows = _rows_of(read) + problems
-            self.invalid.append(InvalidRecord(tally.name, place, rows or _UNREADABLE))
+            self.invalid.append(InvalidRecord(place, rows or _UNREADABLE))
 
     @property
     def exit_code(self) -> int:
-        """Return 0 when every record is valid, else 1."""
+        """Return 0 when every record is valid, 1 when some are not, 2 when a file could not
+        be read (through)."""
+        if self.unreadable:
+            return 2
         return 1 if self.invalid_total else 0
 
 
@@ -169,7 +201,12 @@ def _rows_of(problems: Iterable[Problem]) -> tuple[ProblemRow, ...]:
     return tuple((p.location, p.code, p.message) for p in problems)
 
 
-def _verdict(data: object, read: tuple[ProblemRow, ...] = ()) -> Verdict:
+#: What receives each valid account, when the accounts are wanted (``check --output``).
+Keep = Callable[[Account], None]
+_NO_VERDICT: Verdict = ("", "", (), ())
+
+
+def _verdict(data: object, read: tuple[ProblemRow, ...] = (), keep: Keep | None = None) -> Verdict:
     """
     Validate one record with `accountcore.from_dict`; ``read``: its reading problems. A valid
     record's warnings are in its verdict; an invalid one's are not looked for.
@@ -183,20 +220,23 @@ def _verdict(data: object, read: tuple[ProblemRow, ...] = ()) -> Verdict:
         return ("", "", read + _rows_of(error.problems), ())
     if read:
         return ("", "", read, ())
+    if keep is not None:
+        keep(account)
     return (account.type.value, account.status.value, (), _rows_of(warnings))
 
 
-def judge(records: Sequence[Data]) -> list[Verdict]:
+def judge(records: Sequence[Data], keep: Keep | None = None) -> list[Verdict]:
     """
     Validate each raw record with `accountcore.from_dict`, identifier checks on.
 
     Args:
         records: the records' data; ``None`` for a record the reader could not make out.
+        keep: called with each valid account (in this process only).
 
     Returns:
         One verdict per record, in order.
     """
-    return [("", "", (), ()) if data is None else _verdict(data) for data in records]
+    return [_NO_VERDICT if data is None else _verdict(data, (), keep) for data in records]
 
 
 def judge_packed(packed: bytes) -> list[Verdict]:
@@ -205,14 +245,16 @@ def judge_packed(packed: bytes) -> list[Verdict]:
     return judge(data)
 
 
-def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict | None]:
+def judge_rows(
+    header: tuple[str, ...], rows: list[list[str] | None], keep: Keep | None = None
+) -> list[Verdict | None]:
     """
     Build each CSV row's record by ``header``'s plan, and judge it.
 
     Args:
-        header: the file's columns, as `accountcore.exchange.split_csv` gives them (a
-            header it accepted).
-        rows: the rows' cells.
+        header: the record path of each column (a header the reader accepted, mapped).
+        rows: the rows' cells; ``None`` for a row the reader could not read.
+        keep: called with each valid account (in this process only).
 
     Returns:
         One verdict per row, in order; ``None`` for an empty row, which is no record. A row's
@@ -223,6 +265,9 @@ def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict |
     verdicts: list[Verdict | None] = []
     problems: list[Problem] = []  # one list for every row: most rows have no problem
     for cells in rows:
+        if cells is None:
+            verdicts.append(_NO_VERDICT)
+            continue
         data = build(cells, problems)
         if data is None:
             verdicts.append(None)
@@ -230,13 +275,13 @@ def judge_rows(header: tuple[str, ...], rows: list[list[str]]) -> list[Verdict |
             verdicts.append(_verdict(data, _rows_of(problems)))
             problems.clear()
         else:
-            verdicts.append(_verdict(data))
+            verdicts.append(_verdict(data, (), keep))
     return verdicts
 
 
 def judge_rows_packed(header: tuple[str, ...], packed: bytes) -> list[Verdict | None]:
     """Judge CSV rows packed with `marshal` (in a worker; see `_submit`)."""
-    rows: list[list[str]] = marshal.loads(packed)
+    rows: list[list[str] | None] = marshal.loads(packed)
     return judge_rows(header, rows)
 
 
@@ -261,20 +306,29 @@ def _batch_collections() -> Iterator[None]:
 
 
 class CsvChunk(NamedTuple):
-    """CSV rows waiting for their verdicts: the file's header, each row's line and cells."""
+    """
+    CSV rows waiting for their verdicts: the record path of each column, each row's line and
+    cells (``None`` for a row that could not be read), and the reading problems of those.
+    """
 
     header: tuple[str, ...]
     starts: list[int]
-    rows: list[list[str]]
+    rows: list[list[str] | None]
+    unread: dict[int, tuple[Problem, ...]]
 
 
-def _chunks(source: Source, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Chunk | CsvChunk]:
-    if source.format == "csv":
-        yield from _csv_chunks(source.path, limits)
+def _chunks(
+    source: Input,
+    kind: str,
+    options: ReadOptions,
+    allocate: Callable[[RawRecord], RawRecord] | None = None,
+) -> Iterator[Chunk | CsvChunk]:
+    if kind == "csv":
+        yield from _csv_chunks(source, options)
         return
-
     chunk: Chunk = []
-    for raw in read_records(source.path, format=source.format, limits=limits):
+    for found in read_records(source, kind, options):
+        raw = found if allocate is None else allocate(found)
         chunk.append((raw.place, raw.data, raw.problems))
         if len(chunk) == CHUNK:
             yield chunk
@@ -283,30 +337,39 @@ def _chunks(source: Source, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Chu
         yield chunk
 
 
-def _csv_chunks(path: Path, limits: ReadLimits) -> Iterator[CsvChunk]:
+def _csv_chunks(source: Input, options: ReadOptions) -> Iterator[CsvChunk]:
     """Split a CSV file into chunks of rows; the header is checked here, before any."""
-
-    rows = split_csv(path, limits=limits)
+    rows = split_csv(source, options)
     first = next(rows, None)
-    if first is None:
-        return
-    header_plan(path, first[1])
-    header = tuple(first[1])
-    chunk = CsvChunk(header, [], [])
-    for start, cells in rows:
-        chunk.starts.append(start)
-        chunk.rows.append(cells)
+    if first is None or isinstance(first, RawRecord):
+        raise no_records(source.name)
+    header_plan(source.name, first[1], options.columns)  # refuses a wrong header, once
+    header = column_paths(first[1], options.columns)
+    chunk = CsvChunk(header, [], [], {})
+    for item in rows:
+        if isinstance(item, RawRecord):
+            chunk.unread[len(chunk.rows)] = item.problems
+            chunk.starts.append(item.place.line)
+            chunk.rows.append(None)
+        else:
+            chunk.starts.append(item[0])
+            chunk.rows.append(item[1])
         if len(chunk.rows) == CHUNK:
             yield chunk
-            chunk = CsvChunk(header, [], [])
+            chunk = CsvChunk(header, [], [], {})
     if chunk.rows:
         yield chunk
 
 
-def _entries(chunk: Chunk | CsvChunk) -> Iterator[tuple[str, Sequence[Problem]]]:
-    """Yield each record's place and reading problems (a CSV row's come with its verdict)."""
+def _entries(chunk: Chunk | CsvChunk, name: str) -> Iterator[tuple[Place, Sequence[Problem]]]:
+    """
+    Yield each record's place and reading problems (a CSV row's come with its verdict). A
+    CSV row's record number is 0 here: rows that turn out empty are no records, so the
+    number is given as the verdicts are tallied.
+    """
     if isinstance(chunk, CsvChunk):
-        return ((f"row {start}", ()) for start in chunk.starts)
+        unread = chunk.unread
+        return ((Place(name, start, 0), unread.get(n, ())) for n, start in enumerate(chunk.starts))
     return ((place, read) for place, _, read in chunk)
 
 
@@ -315,11 +378,11 @@ def _data(chunk: Chunk) -> list[Data]:
     return [data for _, data, _ in chunk]
 
 
-def _judge(chunk: Chunk | CsvChunk) -> list[Verdict | None]:
+def _judge(chunk: Chunk | CsvChunk, keep: Keep | None = None) -> list[Verdict | None]:
     """Judge a chunk in this process."""
     if isinstance(chunk, CsvChunk):
-        return judge_rows(chunk.header, chunk.rows)
-    return list(judge(_data(chunk)))
+        return judge_rows(chunk.header, chunk.rows, keep)
+    return list(judge(_data(chunk), keep))
 
 
 def _submit(pool: Executor, chunk: Chunk | CsvChunk) -> Future[list[Verdict | None]]:
@@ -341,7 +404,10 @@ _Verdicts = list[Verdict | None] | Future[list[Verdict | None]]
 
 
 def _judged(
-    chunks: Iterable[Chunk | CsvChunk], pool: Executor | None, helpers: int
+    chunks: Iterable[Chunk | CsvChunk],
+    pool: Executor | None,
+    helpers: int,
+    keep: Keep | None = None,
 ) -> Iterator[tuple[Chunk | CsvChunk, list[Verdict | None]]]:
     """
     Yield each chunk with its verdicts, in file order.
@@ -351,9 +417,9 @@ def _judged(
     The split balances itself (a worker still starting, or a slow file to read, leaves more
     here), and no core waits while this process only reads.
     """
-    if pool is None:
+    if pool is None or keep is not None:  # the accounts are wanted here: judged here
         for chunk in chunks:
-            yield chunk, _judge(chunk)
+            yield chunk, _judge(chunk, keep)
         return
     pending: deque[tuple[Chunk | CsvChunk, _Verdicts]] = deque()
     flight = 2 * helpers
@@ -386,55 +452,111 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_warm)
 
 
-def check_sources(
+class _Stopped:
+    """Chunks of one file until it ends or cannot be read on; then ``error`` says why."""
+
+    def __init__(self, chunks: Iterator[Chunk | CsvChunk]) -> None:
+        self.chunks = chunks
+        self.error: UnreadableFile | None = None
+
+    def __iter__(self) -> Iterator[Chunk | CsvChunk]:
+        try:
+            yield from self.chunks
+        except UnreadableFile as error:
+            self.error = error
+
+
+def check_files(
     sources: Sequence[Source],
     *,
     jobs: int = 1,
     max_invalid: int = 1000,
     on_progress: Callable[[FileTally], None] | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    keep: Keep | None = None,
+    allocate_codes: bool = False,
 ) -> CheckReport:
     """
-    Check every record of ``sources`` in order; stop at the first unreadable file.
+    Check every record of ``sources``, file after file, in order.
+
+    A file that cannot be read at all, or past some point, is reported on its tally
+    (``error``) with the records read before the fault, and the next file is read.
 
     Args:
-        sources: the files, each with its format.
+        sources: the files.
         jobs: processes that check: this one and ``jobs - 1`` workers.
         max_invalid: invalid records listed with their problems (all are counted).
         on_progress: called with the file's running counts after each chunk.
-        limits: how long a line and a record of a file may be (default: 1 MiB each).
+        options: how to read (limits, CSV columns and encoding, strict XML).
+        keep: called with each valid account, in file order; the check then runs in this
+            process alone (the accounts are here), whatever ``jobs`` says.
+        allocate_codes: number the records that ask for it (Exact XML ``code=""``) after
+            each file's own codes, as `accountcore.exchange.read` does.
 
     Returns:
-        The counts and the listed invalid records.
+        The counts, the listed records, and the files that could not be read.
 
-    Raises:
-        UnreadableFile: a file cannot be read, or holds a line or a record longer than
-            ``limits`` allow (from `accountcore.exchange`).
+    .. versionadded:: 0.2
     """
     report = CheckReport(max_invalid=max_invalid)
     with ExitStack() as stack:
         stack.enter_context(_batch_collections())
         pool = None
-        if jobs > 1:  # this process judges too: ``jobs`` processes in all
+        if jobs > 1 and keep is None:  # this process judges too: ``jobs`` processes in all
             pool = _pool(jobs - 1)
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         for source in sources:
-            tally = FileTally(source.name, source.format)
+            tally = FileTally(source.name, source.format or "")
             report.files.append(tally)
-            for chunk, verdicts in _judged(_chunks(source, limits), pool, jobs - 1):
-                for (place, read), verdict in zip(_entries(chunk), verdicts, strict=True):
-                    if verdict is not None:  # None: an empty CSV row, no record
-                        report.add(tally, place, verdict, read)
-                if on_progress is not None:
-                    on_progress(tally)
-            if not tally.records:
-                raise no_records(source.path)
+            try:
+                _check_one(
+                    source,
+                    tally,
+                    report,
+                    (pool, jobs - 1),
+                    on_progress,
+                    options,
+                    keep,
+                    allocate_codes,
+                )
+            except UnreadableFile as error:
+                tally.error = error
     return report
 
 
-@contextmanager
-def bundled_sample() -> Iterator[Source]:
-    """Give the sample bundled in the package as a `Source` on disk, while the block runs."""
-    resource = files("accountcore").joinpath("data/sample_accounts.jsonl")
-    with as_file(resource) as path:
-        yield Source(SAMPLE_NAME, path, "jsonl")
+def _check_one(  # noqa: PLR0917 -- one call site, the parts of one check
+    source: Source,
+    tally: FileTally,
+    report: CheckReport,
+    workers: tuple[Executor | None, int],
+    on_progress: Callable[[FileTally], None] | None,
+    options: ReadOptions,
+    keep: Keep | None,
+    allocate_codes: bool,
+) -> None:
+    pool, helpers = workers
+    with ExitStack() as stack:
+        opened = stack.enter_context(
+            open_input(source.stream or source.path or source.name, source.name)
+        )
+        kind = resolve_format(opened, source.format)
+        tally.format = kind
+        allocate = None
+        if allocate_codes and kind != "csv":
+            opened = stack.enter_context(rereadable(opened))
+            allocate = Allocator(codes_of(read_records(opened, kind, options)), ())
+            opened.stream.seek(0)
+        chunks = _Stopped(_chunks(opened, kind, options, allocate))
+        records = 0
+        for chunk, verdicts in _judged(chunks, pool, helpers, keep):
+            for (place, read), verdict in zip(_entries(chunk, source.name), verdicts, strict=True):
+                if verdict is not None:  # None: an empty CSV row, no record
+                    records += 1
+                    where = place if place.record else Place(place.file, place.line, records)
+                    report.add(tally, where, verdict, read)
+            if on_progress is not None:
+                on_progress(tally)
+        if chunks.error is not None:
+            raise chunks.error
+        if not tally.records:
+            raise no_records(source.name)
