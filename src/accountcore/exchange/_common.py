@@ -84,13 +84,6 @@ class ReadLimits:
 DEFAULT_LIMITS = ReadLimits()
 
 
-def _too_long(
-    path: Path, line: int, what: str, limit: str, limits: ReadLimits, *, unit: str = "characters"
-) -> UnreadableFile:
-    """Refuse ``what`` (``a line``, ``record 3``) for going past ``limit`` (line or record)."""
-    return _unreadable(path, _beyond(what, limit, limits, unit), line)
-
-
 def _beyond(what: str, limit: str, limits: ReadLimits, unit: str = "characters") -> str:
     """Say that ``what`` is longer than ``limits`` allow, and which option raises the limit."""
     value: int = getattr(limits, limit)
@@ -335,7 +328,12 @@ def open_input(
         with _os_errors(label):
             file = open(path, "rb", buffering=HEAD)  # noqa: SIM115 -- closed below
         with file:
-            yield Input(label, file, path)  # type: ignore[arg-type]
+            if path.is_file():  # one read fills the buffer: its head is peeked
+                yield Input(label, file, path)  # type: ignore[arg-type]
+            else:  # a named pipe gives a few bytes at a time: its head is read ahead
+                ahead = _read_ahead(file)  # type: ignore[arg-type]
+                replay = io.BufferedReader(_Replay(ahead, file), HEAD)  # type: ignore[arg-type]
+                yield Input(label, replay, path, ahead)
         return
     label = name or str(getattr(source, "name", "") or "<stream>")
     stream = _buffered(source)
@@ -357,11 +355,6 @@ def _os_errors(path: Path | str) -> Iterator[None]:
         raise _unreadable(path, "is a directory, not a file") from None
     except OSError as error:
         raise _unreadable(path, (error.strerror or str(error)).lower()) from None
-
-
-def _open(path: Path, newline: str | None = None) -> IO[str]:
-    with _os_errors(path):
-        return open(path, encoding="utf-8-sig", errors="strict", newline=newline)
 
 
 def _not_text(path: Path) -> UnreadableFile:

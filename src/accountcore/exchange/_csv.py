@@ -67,6 +67,7 @@ from ._columns import (
 )
 from ._common import (
     DEFAULT_OPTIONS,
+    HEAD,
     SKIP_FACTOR,
     Input,
     Place,
@@ -343,7 +344,6 @@ def cells_of(value: object, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 # --- the encoding and the delimiter -------------------------------------------------------------
 
-_HEAD = 1 << 16  # bytes that decide the encoding
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -351,39 +351,15 @@ _BOMS = (
 )
 
 
-class _Replay(io.RawIOBase):
-    """A stream's first bytes, read ahead to tell its encoding, then the rest of it."""
-
-    def __init__(self, head: bytes, rest: io.BufferedIOBase) -> None:
-        self.head, self.rest = memoryview(head), rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if not self.head:
-            return self.rest.readinto(buffer)
-        size = min(len(buffer), len(self.head))
-        buffer[:size], self.head = self.head[:size], self.head[size:]
-        return size
-
-
 def _decoded(source: Input, given: str | None) -> tuple[Input, str]:
-    """Return the input to read (a stream's head read ahead) and the codec to read it with."""
+    """Return the input to read and the codec to read it with (from its first `HEAD` bytes)."""
     if given is not None:
         try:
             name = codecs.lookup(given).name
         except LookupError:
             raise _unreadable(source.name, f"unknown encoding {given[:40]!r}") from None
         return source, "utf-8-sig" if name == "utf-8" else name  # a BOM is no text
-    if source.path is not None and source.path.is_file():
-        with open(source.path, "rb") as file:
-            head = file.read(_HEAD)
-    else:  # a pipe gives a few bytes at a time: its head is read ahead, and given again
-        head = source.stream.read(_HEAD)
-        replay = io.BufferedReader(_Replay(head, source.stream))
-        source = Input(source.name, replay, source.path)
-    return source, _encoding(source.name, head)
+    return source, _encoding(source.name, source.head(HEAD))
 
 
 def _encoding(name: str, head: bytes) -> str:
@@ -435,7 +411,7 @@ _QUOTED = re.compile(r'"[^"]*"')
 
 def _delimiter(first: str, name: str) -> str:
     """Return the delimiter that splits the header's first line into the most cells."""
-    first = first[:_HEAD]  # enough to tell, and a header of millions of columns counts fast
+    first = first[:HEAD]  # enough to tell, and a header of millions of columns counts fast
     bare = _QUOTED.sub("", first) if '"' in first else first
     order = _TABBED if Path(name).suffix.lower() in (".tsv", ".tab") else _DELIMITERS
     return max(order, key=bare.count)  # the first of equal counts wins
