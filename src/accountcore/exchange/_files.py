@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..errors import Problem, ValidationError
 from ._common import (
     DEFAULT_OPTIONS,
     HEAD,
@@ -104,14 +105,25 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return sniff(source)
 
 
+def check_format(format: str | None) -> None:
+    """
+    Refuse a format that is not one of `FORMATS` (``None`` asks for detection).
+
+    Raises:
+        ValidationError: with one ``invalid_choice`` problem at ``format``.
+    """
+    if format is not None and format not in _READERS:
+        message = f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}."
+        raise ValidationError([Problem(("format",), "invalid_choice", message)])
+
+
 def resolve_format(source: Input, format: str | None) -> str:
     """
     Settle the format of an open file: ``format`` if given, else by its name's extension and
     its content. A ``.json`` file that holds JSON Lines (or the reverse) is read as it holds.
     """
     if format is not None:
-        if format not in _READERS:
-            raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+        check_format(format)
         return format
     kind = _EXTENSIONS.get(Path(source.name).suffix.lower())
     if kind is None:

@@ -32,7 +32,7 @@ from ._common import (
     ReadOptions,
     open_input,
 )
-from ._files import FORMATS, read_records, resolve_format
+from ._files import check_format, read_records, resolve_format
 
 #: What the readers read: a path, or an open stream (binary, or text such as ``sys.stdin``),
 #: which is read from where it stands and left open.
@@ -104,13 +104,6 @@ def _options(  # noqa: PLR0917 -- the keywords of `read`, checked in one place
     )
 
 
-def _check_format(format: str | None) -> None:
-    if format is not None and format not in FORMATS:
-        known = ", ".join(FORMATS)
-        message = f"Unknown format {format!r}; expected one of {known}."
-        raise ValidationError([Problem(("format",), "invalid_choice", message)])
-
-
 def read_raw(
     source: Readable,
     *,
@@ -130,7 +123,7 @@ def read_raw(
 
     .. versionadded:: 0.2
     """
-    _check_format(format)
+    check_format(format)
     options = _options(limits, encoding, delimiter, columns, strict, since)
     with open_input(source, name) as opened:
         yield from read_records(opened, resolve_format(opened, format), options)
@@ -187,7 +180,7 @@ def read(
 
     .. versionadded:: 0.2
     """
-    _check_format(format)
+    check_format(format)
     options = _options(limits, encoding, delimiter, columns, strict, since)
     with contextlib.ExitStack() as stack:
         opened = stack.enter_context(open_input(source, name))
