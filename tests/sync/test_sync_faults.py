@@ -206,12 +206,24 @@ class TestFaultKinds:
         assert system.trace == [event(Fault.REMOTE_EDIT, item)]
 
     def test_forgotten_key_turns_a_replay_into_a_new_create(self) -> None:
-        """With the key forgotten, a replayed create meets its own record: account_key_taken."""
+        """
+        With the key forgotten, a replayed create is a new create: it meets its own record,
+        which a later update changed, so its account key is taken.
+        """
         system = faulty(FaultProfile(forget_key=1.0))
         item = create("a")
         system.push([item])
+        system.push([update("a", 2, "R1", "1")])
         assert system.push([item])[0].code == "account_key_taken"
-        assert system.trace == [event(Fault.FORGET_KEY, item)] * 2
+        assert event(Fault.FORGET_KEY, item) in system.trace
+
+    def test_forgotten_key_replay_of_the_stored_snapshot_is_a_duplicate(self) -> None:
+        """A replay the forgotten key does not catch is still known by its snapshot."""
+        system = faulty(FaultProfile(forget_key=1.0))
+        item = create("a")
+        system.push([item])
+        assert system.push([item]) == [PushOutcome.duplicate("R1", "1")]
+        assert len(system.inner.records) == 1
 
     def test_outcomes_keep_item_order_when_some_are_held_back(self) -> None:
         """Items held back and items sent come back in the batch's order."""

@@ -75,8 +75,10 @@ def change(
     )
 
 
-def create(key: str, seq: int = 1, change_id: str | None = None) -> PushItem:
-    c = change(key, seq, change_id=change_id)
+def create(
+    key: str, seq: int = 1, change_id: str | None = None, name: str = "Acme"
+) -> PushItem:
+    c = change(key, seq, change_id=change_id, name=name)
     return PushItem(operation=PushOperation.CREATE, change=c, idempotency_key=c.change_id)
 
 
@@ -142,7 +144,7 @@ class TestPort:
         """A refused item leaves the items before and after it applied."""
         system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
-        outcomes = system.push([create("b"), create("a", 2), create("c")])
+        outcomes = system.push([create("b"), create("a", 2, name="Acme 2"), create("c")])
         assert outcomes[1] == PushOutcome.rejected("account_key_taken", outcomes[1].message)
         assert sorted(r.account_key or "" for r in system.records.values()) == ["a", "b", "c"]
         assert [item.account_key for item in system.applied] == ["a", "b", "c"]
@@ -187,18 +189,31 @@ class TestCreate:
         """A rejected key is not stored: the same key applies once the cause is gone."""
         system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
-        retry = create("a", 2)
+        retry = create("a", 2, name="Acme 2")
         assert system.push([retry])[0].code == "account_key_taken"
         system.push([unlink("a", 3, "R1")])
         assert system.push([retry]) == [PushOutcome.applied("R2", "1")]
 
     def test_expired_key_meets_the_taken_account_key(self) -> None:
-        """After the idempotency window a replayed create is rejected as account_key_taken."""
+        """
+        After the idempotency window a replayed create whose record has changed since is
+        rejected as account_key_taken.
+        """
+        clock = Clock(START)
+        system = InMemoryAccountingSystem(clock=clock)
+        system.push([create("a")])
+        system.push([update("a", 2, "R1", "1")])
+        clock.advance(hours=24, seconds=1)
+        assert system.push([create("a")])[0].code == "account_key_taken"
+
+    def test_expired_key_replay_of_the_stored_snapshot_is_a_duplicate(self) -> None:
+        """After the window, a replay is still known by the snapshot its record holds."""
         clock = Clock(START)
         system = InMemoryAccountingSystem(clock=clock)
         system.push([create("a")])
         clock.advance(hours=24, seconds=1)
-        assert system.push([create("a")])[0].code == "account_key_taken"
+        assert system.push([create("a")]) == [PushOutcome.duplicate("R1", "1")]
+        assert len(system.records) == 1
 
     def test_expired_key_creates_a_second_record_without_unique_keys(self) -> None:
         """Without unique account keys a late replay makes a second record; lookups find R1."""
@@ -214,16 +229,23 @@ class TestCreate:
         """forget_key drops a key, so the replay is handled as a new create."""
         system = InMemoryAccountingSystem(clock=Clock(START))
         system.push([create("a")])
+        system.push([update("a", 2, "R1", "1")])
         system.forget_key("a-1")
         assert system.push([create("a")])[0].code == "account_key_taken"
 
-    def test_without_idempotency_keys_nothing_is_remembered(self) -> None:
-        """A system without idempotency keys never answers duplicate."""
+    def test_without_idempotency_keys_a_replay_is_known_by_its_snapshot(self) -> None:
+        """
+        A create delivered twice to a system without idempotency keys (an HTTP client
+        retrying after a timeout) is a duplicate of the first record, not a rejection that
+        would leave the account stuck; a create of another snapshot is refused.
+        """
         system = InMemoryAccountingSystem(
             clock=Clock(START), capabilities=Capabilities(max_batch=5)
         )
         system.push([create("a")])
-        assert system.push([create("a")])[0].status is OutcomeStatus.REJECTED
+        assert system.push([create("a")]) == [PushOutcome.duplicate("R1", "1")]
+        assert system.push([create("a", 2, name="Acme 2")])[0].code == "account_key_taken"
+        assert len(system.records) == 1
 
 
 class TestUpdate:

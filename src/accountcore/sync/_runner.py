@@ -14,9 +14,17 @@ import attrs
 
 from ..errors import AdapterError, RateLimitedError, RemoteUnavailableError, SyncError
 from ._engine import Batch, Plan, plan
-from ._model import Capabilities, LimitScope, OutcomeStatus, PushItem, PushOutcome, RemoteAccount
+from ._model import (
+    Capabilities,
+    LimitScope,
+    Lookup,
+    OutcomeStatus,
+    PushItem,
+    PushOutcome,
+    RemoteAccount,
+)
 from ._policy import RandomSource, SyncPolicy, charge, default_pause, pause
-from ._ports import Disposition, Outbox, Record
+from ._ports import Disposition, Entry, Outbox, Record
 from ._schedule import Schedule
 from ._settle import absorb, begin, settle
 
@@ -118,6 +126,17 @@ def _checked(result: object, size: int) -> list[PushOutcome] | None:
     return outcomes if all(isinstance(o, PushOutcome) for o in outcomes) else None
 
 
+def _adopting(entry: Entry, now: datetime) -> bool:
+    """Tell whether ``entry`` met its account key taken and waits to adopt that record now."""
+    outcome = entry.last_outcome
+    return (
+        entry.lookup is Lookup.VERIFY
+        and entry.not_before == now
+        and outcome is not None
+        and outcome.code == "account_key_taken"
+    )
+
+
 class _Run:
     def __init__(
         self,
@@ -137,6 +156,7 @@ class _Run:
         self.now = now
         self.tally = _Tally()
         self.failed: set[str] = set()
+        self.adopting: set[str] = set()
 
     def record(self, record: Record) -> None:
         if record:
@@ -215,7 +235,12 @@ class _Run:
             policy=self.policy,
         )
         self.record(record)
-        self.failed.update(entry.change.account_key for entry in record.entries)
+        for entry in record.entries:
+            key = entry.change.account_key
+            if _adopting(entry, self.now) and key not in self.adopting:
+                self.adopting.add(key)  # its record is read and adopted in this run, once
+            else:
+                self.failed.add(key)
         if broken is not None:
             raise AdapterError(f"the adapter broke the port contract: {broken}") from broken
         # A rate limit paused the tenant: the remaining batches wait for the next run.

@@ -40,6 +40,8 @@ from ._ports import Closed, Disposition, Entry, EntryState, Record, TenantState
 __all__ = ["absorb", "begin", "expedite", "resolve_conflict", "settle"]
 
 _DONE = (OutcomeStatus.APPLIED, OutcomeStatus.DUPLICATE)
+#: A create's account key is held by a record already there: look it up and adopt it.
+_KEY_TAKEN = "account_key_taken"
 
 
 def begin(
@@ -126,6 +128,26 @@ class _Settler:
             )
         )
 
+    def adopt(self, entry: Entry, attempts: int, outcome: PushOutcome) -> None:
+        """
+        A create met its account key on a record already there (a system that is not empty,
+        an outbox rebuilt with new change ids, a replay the system did not recognise): read
+        that record at once and adopt it (`absorb`), rather than dead-letter the change.
+        """
+        if attempts >= self.policy.max_attempts:
+            self.close(entry, Disposition.DEAD_LETTERED, outcome, _KEY_TAKEN)
+            return
+        self.entries.append(
+            attrs.evolve(
+                entry,
+                state=EntryState.WAITING,
+                attempts=attempts,
+                not_before=self.now,
+                lookup=Lookup.VERIFY,
+                last_outcome=outcome,
+            )
+        )
+
     def one(self, item: PushItem, entry: Entry, outcome: PushOutcome) -> None:
         status = outcome.status
         key = item.change.account_key
@@ -166,6 +188,8 @@ class _Settler:
                         last_outcome=outcome,
                     )
                 )
+        elif outcome.code == _KEY_TAKEN and item.operation is PushOperation.CREATE:
+            self.adopt(entry, attempts, outcome)
         else:
             self.close(entry, Disposition.DEAD_LETTERED, outcome, outcome.code or "rejected")
             if outcome.code == "not_found" and item.external_id is not None:
@@ -196,7 +220,9 @@ def settle(
     Applied and duplicate close the entry and update the link. Retryable waits with backoff
     (full jitter) and dead-letters after ``policy.max_attempts``; if the write may have
     landed, the next attempt first reads the remote record. Rate limited pauses the tenant and
-    does not count as an attempt. Rejected dead-letters at once: it is never retried.
+    does not count as an attempt. A create rejected with ``account_key_taken`` reads the
+    record that holds the key at once and adopts it (see `absorb`); it dead-letters only after
+    ``policy.max_attempts``. Any other rejection dead-letters at once: it is never retried.
     Conflict parks the entry, or, under `ConflictRule.LOCAL_WINS`, rebases and retries.
 
     Args:

@@ -92,7 +92,10 @@ class InMemoryAccountingSystem:
     Args:
         clock: returns the current time (aware); stored times are converted to UTC.
         capabilities: what the system declares; it also drives the behaviour.
-        unique_account_keys: refuse a create when a record already has the account key.
+        unique_account_keys: refuse a create when a record already has the account key
+            (code ``account_key_taken``), unless that record holds the create's very
+            snapshot: then the create is a replay, answered ``duplicate`` of that record,
+            as the adapter guide asks of a system without idempotency keys.
         unique_codes: refuse a create or update whose account code another record holds
             (code ``code_taken``), as systems that keep customer codes unique do.
 
@@ -268,6 +271,12 @@ class InMemoryAccountingSystem:
         if snapshot is None:
             return _NO_SNAPSHOT
         if self._unique and self._by_key.get(item.account_key):
+            # A replay the keys did not catch (no idempotency keys, or a key forgotten):
+            # the record holding the key holds this very snapshot (docs/writing-an-adapter.md).
+            for holder in self.records_for(item.account_key):
+                if holder.snapshot == snapshot:
+                    assert holder.version is not None  # this system versions every record
+                    return PushOutcome.duplicate(holder.external_id, holder.version)
             return _KEY_TAKEN
         if self._code_taken(snapshot, None):
             return _CODE_TAKEN
