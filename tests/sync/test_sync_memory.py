@@ -75,9 +75,7 @@ def change(
     )
 
 
-def create(
-    key: str, seq: int = 1, change_id: str | None = None, name: str = "Acme"
-) -> PushItem:
+def create(key: str, seq: int = 1, change_id: str | None = None, name: str = "Acme") -> PushItem:
     c = change(key, seq, change_id=change_id, name=name)
     return PushItem(operation=PushOperation.CREATE, change=c, idempotency_key=c.change_id)
 
