@@ -25,7 +25,7 @@ from .report import machine_info, print_table, write_markdown
 
 #: Benchmark modules, imported for their `register` side effect; append new ones here.
 MODULES = ("card", "memory", "imports", "status", "rights", "sync", "duplicates", "check",
-           "tryton", "limits", "exchange")
+           "tryton", "limits", "exchange", "sync_reconcile")
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "performance.md"
 FULL_N = 100_000

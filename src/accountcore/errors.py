@@ -15,6 +15,8 @@ Every public function either succeeds or raises one of these; nothing else escap
         ├── NotFoundError                              the remote record does not exist
         ├── RemoteUnavailableError                     .maybe_applied: the call may have landed
         │   └── RateLimitedError                       .retry_after, .scope
+        ├── AuthenticationError                        credentials refused or expired (401/403)
+        ├── ConfigurationError                         the connection is set up wrongly
         ├── UnsupportedOperationError                  the adapter cannot do this (say, a big batch)
         └── AdapterError                               the adapter broke the port's contract
 
@@ -46,6 +48,8 @@ __all__ = [
     "AccountCoreError",
     "ActionRefused",
     "AdapterError",
+    "AuthenticationError",
+    "ConfigurationError",
     "ConflictError",
     "DefinitionError",
     "InvalidTransition",
@@ -501,6 +505,30 @@ class RateLimitedError(RemoteUnavailableError):
         super().__init__(message, maybe_applied=False)
         self.retry_after = retry_after
         self.scope = scope
+
+
+class AuthenticationError(SyncError):
+    """
+    Raise when the accounting system refuses the credentials: an expired or revoked token, a
+    key it has blocked, a user without access (HTTP 401, 403).
+
+    The sync engine holds the whole tenant, without using up any change's attempts, until the
+    host has fixed the credentials and resumes it (`accountcore.sync.SyncDriver.resume`):
+    every call would fail the same way, and each failure counts against the system's
+    error limits.
+
+    .. versionadded:: 0.2
+    """
+
+
+class ConfigurationError(SyncError):
+    """
+    Raise when the connection to the accounting system is set up wrongly: an unknown
+    division or company, a missing setting, an endpoint that does not exist. Held like
+    `AuthenticationError` until the host resumes the tenant.
+
+    .. versionadded:: 0.2
+    """
 
 
 class UnsupportedOperationError(SyncError):

@@ -1,8 +1,9 @@
 """
 The sync engine under faults: a Hypothesis state machine over random saves, push-nows,
-schedule ticks, remote edits, crashes of the host between push and record, and a
-fault-injecting accounting system. A failing run replays from the printed example, which
-includes the fault seed.
+schedule ticks, remote edits, crashes of the host between push and record, re-drives of dead
+letters, and a fault-injecting accounting system whose credentials expire and which blocks
+the API key after 10 client errors an hour (the host renews and resumes). A failing run
+replays from the printed example, which includes the fault seed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from accountcore.sync import (
     Disposition,
     Entry,
     EntryState,
+    ErrorBudget,
     Link,
     PushItem,
     PushOperation,
@@ -42,7 +44,7 @@ from accountcore.sync import (
     TenantState,
 )
 from accountcore.sync.engine import Resolution
-from accountcore.sync.faults import FaultInjectingAccountingSystem, FaultProfile
+from accountcore.sync.faults import Fault, FaultInjectingAccountingSystem, FaultProfile
 from accountcore.sync.memory import InMemoryAccountingSystem, InMemoryOutbox
 
 KEYS = ("a", "b", "c", "d")
@@ -53,7 +55,11 @@ CAPS = Capabilities(
     idempotency_window=timedelta(hours=1),
     conditional_update=True,
     rate_limits=(RateLimit(calls=6, per=timedelta(minutes=1)),),
+    error_budget=ErrorBudget(errors=10, per=timedelta(hours=1)),
 )
+#: About 30% of items fail; now and then the credentials expire; the key is blocked after
+#: 10 client errors an hour, which the declared error budget must keep from happening.
+PROFILE = attrs.evolve(FaultProfile.chaos(), auth_expiry=0.03, block_after=10)
 SCHEDULE = Schedule.every(timedelta(minutes=15), anchor=T0)
 POLICY = SyncPolicy(max_attempts=6, backoff_base=timedelta(seconds=20))
 
@@ -109,7 +115,9 @@ class Spy:
         keys = Counter(item.account_key for item in items)
         if keys and max(keys.values()) > 1:
             self.violations.append(f"two items of one account in a call: {keys}")
-        closed = {c.change_id: c for c in self.outbox.closed}
+        self.held_check()
+        reopened = {e.change_id for e in self.outbox.pending()}  # re-driven dead letters
+        closed = {c.change_id: c for c in self.outbox.closed if c.change_id not in reopened}
         for item in items:
             if item.idempotency_key in closed:
                 self.violations.append(f"closed change {closed[item.idempotency_key]} sent again")
@@ -121,7 +129,12 @@ class Spy:
         return self.inner.fetch(external_ids)
 
     def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
+        self.held_check()
         return self.inner.find_by_account_keys(account_keys)
+
+    def held_check(self) -> None:
+        if self.outbox.tenant().held is not None:
+            self.violations.append(f"a call while the tenant is held: {self.outbox.tenant()}")
 
 
 class Remote(Protocol):
@@ -169,7 +182,7 @@ class SyncMachine(RuleBasedStateMachine):
     @initialize(seed=st.integers(0, 2**32 - 1))
     def start(self, seed: int) -> None:
         self.faults = FaultInjectingAccountingSystem(
-            self.remote, seed=seed, profile=FaultProfile.chaos()
+            self.remote, seed=seed, profile=PROFILE, clock=self.clock
         )
         self.spy = Spy(self.faults, self.outbox.inner)
         self.driver = SyncDriver(
@@ -217,6 +230,17 @@ class SyncMachine(RuleBasedStateMachine):
             self.remote.edit_remotely(found.external_id, edited)
 
     @rule()
+    def renew_and_resume(self) -> None:
+        """The host renews the credentials and resumes the tenant."""
+        self.faults.renew()
+        self.run(self.driver.resume)
+
+    @rule()
+    def redrive(self) -> None:
+        """The host re-drives every dead letter."""
+        self.run(lambda: self.driver.redrive(self.outbox.inner.dead_letters()))
+
+    @rule()
     def keep_local(self) -> None:
         self.run(self.resolve_parked)
 
@@ -227,10 +251,33 @@ class SyncMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_change_is_lost(self) -> None:
-        """appended = applied + superseded + dead-lettered + still queued, each exactly once."""
+        """
+        appended = applied + superseded + dead-lettered + still queued, each exactly once (a
+        re-driven dead letter counts where it is now: open again).
+        """
         inner = self.outbox.inner
-        ids = [c.change_id for c in inner.closed] + [e.change_id for e in inner.pending()]
-        assert inner.appended == len(ids) == len(set(ids))
+        open_ids = [e.change_id for e in inner.pending()]
+        closed = Counter(c.change_id for c in inner.closed)
+        assert len(open_ids) == len(set(open_ids))
+        assert inner.appended == len(set(open_ids) | set(closed))
+        assert all(n == 1 or c in open_ids or self.redriven(c) for c, n in closed.items())
+
+    def redriven(self, change_id: str) -> bool:
+        """Tell whether ``change_id`` was closed more than once only for it was re-driven."""
+        closings = [c for c in self.outbox.inner.closed if c.change_id == change_id]
+        return all(c.disposition is Disposition.DEAD_LETTERED for c in closings[:-1])
+
+    @invariant()
+    def every_dead_letter_is_explained(self) -> None:
+        """Each dead letter has a code and carries its change, so it can be re-driven."""
+        for closed in self.outbox.inner.closed:
+            if closed.disposition is Disposition.DEAD_LETTERED:
+                assert closed.code and closed.change is not None
+
+    @invariant()
+    def the_key_is_never_blocked(self) -> None:
+        """The declared error budget keeps the system from blocking the key."""
+        assert Fault.KEY_BLOCKED not in {event.fault for event in self.faults.trace}
 
     @invariant()
     def one_change_in_flight_per_account(self) -> None:
@@ -262,7 +309,9 @@ class SyncMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Once faults stop, everything settles and the remote holds the latest snapshots."""
         self.faults.active = False
+        self.faults.renew()
         self.outbox.countdown = None
+        self.driver.resume()  # every held or backed-off tenant is resumable
         for _ in range(40):
             if not self.outbox.pending():
                 break

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import warnings
 
+from ._account_customer import NewAccountCustomer, create_account_customer
 from ._driver import AsyncSyncDriver, SyncDriver
+from ._events import SyncEvent, SyncEventKind
 from ._model import (
     Capabilities,
     Change,
     ChangeKind,
     CustomerClass,
+    ErrorBudget,
     LimitScope,
     Link,
     Lookup,
@@ -49,16 +52,29 @@ from ._ports import (
     Disposition,
     Entry,
     EntryState,
+    Hold,
+    HoldReason,
     Outbox,
     Record,
     Supersede,
     TenantState,
+)
+from ._reconcile import (
+    Ambiguous,
+    LinkMismatch,
+    Match,
+    MatchBasis,
+    Reconciliation,
+    import_remote,
+    match_remote,
+    reconcile,
 )
 from ._runner import RunReport
 from ._schedule import Schedule, latest_run, next_run
 
 __all__ = [
     "AccountingSystem",
+    "Ambiguous",
     "AsyncAccountingSystem",
     "AsyncSyncDriver",
     "Capabilities",
@@ -72,9 +88,16 @@ __all__ = [
     "Disposition",
     "Entry",
     "EntryState",
+    "ErrorBudget",
+    "Hold",
+    "HoldReason",
     "LimitScope",
     "Link",
+    "LinkMismatch",
     "Lookup",
+    "Match",
+    "MatchBasis",
+    "NewAccountCustomer",
     "OperationalCustomer",
     "Outbox",
     "OutcomeStatus",
@@ -85,19 +108,26 @@ __all__ = [
     "PushOutcome",
     "RandomSource",
     "RateLimit",
+    "Reconciliation",
     "Record",
     "RemoteAccount",
     "RunReport",
     "Schedule",
     "Supersede",
     "SyncDriver",
+    "SyncEvent",
+    "SyncEventKind",
     "SyncPolicy",
     "TenantState",
+    "create_account_customer",
+    "import_remote",
     "latest_run",
     "link_customer",
     "linked_customers",
+    "match_remote",
     "next_run",
     "posting_route",
+    "reconcile",
     "replay_links",
     "unlink_customer",
 ]

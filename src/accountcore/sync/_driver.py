@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import random as _random
 import time
-from collections.abc import Awaitable, Callable, Collection, Generator
+from collections.abc import Awaitable, Callable, Collection, Generator, Iterable
 from datetime import datetime, timedelta, timezone
 
-from ..errors import NotFoundError, Problem, ValidationError
+from ..errors import ConflictError, NotFoundError, Problem, ValidationError
+from ._events import SyncEvent
 from ._model import Capabilities
+from ._outage import redrive as _redrive
+from ._outage import resume as _resume
 from ._policy import DEFAULT_POLICY, RandomSource, Resolution, SyncPolicy
-from ._ports import AccountingSystem, AsyncAccountingSystem, Outbox
+from ._ports import AccountingSystem, AsyncAccountingSystem, Closed, Outbox, Record
 from ._runner import Call, FindCall, RunReport, run
 from ._schedule import Schedule
 from ._settle import expedite, resolve_conflict
@@ -84,6 +87,54 @@ class _Base:
             raise NotFoundError(f"no open outbox entry has change id {change_id!r}")
         link = self.outbox.links([entry.change.account_key]).get(entry.change.account_key)
         self.outbox.record(resolve_conflict(entry, resolution, link, now=at))
+
+    def resume(self, *, now: datetime | None = None) -> SyncEvent | None:
+        """
+        Resume the tenant after the host fixed what held it (credentials, configuration) or
+        what made whole calls fail: the hold and the outage backoff are lifted, and the
+        changes that waited go at the next run with every attempt they had. A pause a rate
+        limit or the error budget set stays.
+
+        Returns:
+            A ``RESUMED`` event, or ``None`` when the tenant was neither held nor backing off.
+
+        .. versionadded:: 0.2
+        """
+        record, event = _resume(self.outbox.tenant(), now=_checked_now(now, self.clock))
+        if record:
+            self.outbox.record(record)
+        return event
+
+    def redrive(
+        self, dead_letters: Iterable[Closed], *, now: datetime | None = None
+    ) -> tuple[SyncEvent, ...]:
+        """
+        Open dead letters again (`accountcore.sync.engine.redrive`): each goes at the next
+        run, with its attempts back at 0, unless its account has a newer change (open, or
+        closed: the outbox refuses it then), which carries a newer snapshot.
+
+        Args:
+            dead_letters: dead letters as the outbox recorded them, each with its change.
+            now: the current time (default: the clock).
+
+        Returns:
+            One ``REDRIVEN`` event per change opened again; none for one left alone.
+
+        Raises:
+            ValidationError: an item is not a dead letter, or lacks its change.
+
+        .. versionadded:: 0.2
+        """
+        at = _checked_now(now, self.clock)
+        record, events = _redrive(dead_letters, self.outbox.pending(), now=at)
+        opened = []
+        for entry, event in zip(record.reopened, events, strict=True):
+            try:  # one account at a time: the outbox refuses a change no longer the newest
+                self.outbox.record(Record(reopened=(entry,)))
+            except ConflictError:
+                continue
+            opened.append(event)
+        return tuple(opened)
 
     def _pause_for(self, report: RunReport, now: datetime, idle: timedelta) -> float:
         wake = report.wake_at

@@ -13,7 +13,14 @@ from datetime import datetime
 import attrs
 
 from ._model import Capabilities, ChangeKind, Link, Lookup, Posting, PushItem, PushOperation
-from ._policy import DEFAULT_POLICY, SyncPolicy, budget_frees_at, calls_available
+from ._policy import (
+    DEFAULT_POLICY,
+    SyncPolicy,
+    budget_frees_at,
+    calls_available,
+    errors_available,
+    errors_free_at,
+)
 from ._ports import Closed, Disposition, Entry, EntryState, Record, Supersede, TenantState
 from ._schedule import Schedule, latest_run, next_run
 
@@ -191,6 +198,7 @@ class _Planner:
                 at=self.now,
                 code="max_attempts",
                 outcome=entry.last_outcome,
+                change=entry.change,
             )
         )
         base = link if link is not None else Link(account_key=key)
@@ -215,8 +223,16 @@ class _Planner:
         elif kind is ChangeKind.LINK:
             operation, external = PushOperation.LINK, change.external_id
         elif change.customer_class.posting is Posting.GENERIC:
-            self.settle_locally(entry, unlink=False)
-            return
+            # A Generic customer has no remote record of its own. One it kept from an Account
+            # class (Account -> Generic) is unlinked, so it stops carrying our key; the link
+            # goes once the unlink is applied. Without a record there is nothing to send.
+            if link is not None and link.lookup is not None:
+                self.lookups.append(entry)
+                return
+            if external is None:
+                self.settle_locally(entry, unlink=link is not None)
+                return
+            operation = PushOperation.UNLINK
         else:
             operation = PushOperation.UPDATE if external is not None else PushOperation.CREATE
         if operation in _WRITES and self.needs_lookup(entry, link):
@@ -282,7 +298,11 @@ def plan(
     pushed now. Per account only the oldest open change can go: a sent change is sent again
     as it was (same idempotency key, same snapshot) until it is settled, and newer changes
     wait behind it; never-sent creates and updates that follow each other coalesce into the
-    newest. A parked conflict holds its account back.
+    newest. A parked conflict holds its account back. A create or update whose customer
+    class posts Generic closes locally, without a call, unless the account still has a remote
+    record (it was of an Account class): then it goes out as an unlink of that record. A
+    held tenant sends nothing and wakes nothing until the host resumes it; with an error
+    budget, no more items go than could all come back client errors without reaching it.
 
     Args:
         entries: every open outbox entry, in append order (``Outbox.pending()``).
@@ -305,13 +325,26 @@ def plan(
     known = links([head.first.change.account_key for head in heads]) if heads else {}
     for head in heads:
         planner.route(head, known.get(head.first.change.account_key))
+    if tenant.held is not None:  # nothing goes out, nor wakes, until the host resumes it
+        return Plan(
+            record=planner.record(),
+            lookups=(),
+            batches=(),
+            superseded=planner.coalesced,
+            wake_at=None,
+        )
     limits = capabilities.rate_limits
     calls = calls_available(tenant, limits, now)
     lookups: tuple[Entry, ...] = ()
     if planner.lookups and (calls is None or calls > 0):
         lookups = tuple(planner.lookups)
         calls = None if calls is None else calls - 1
-    batches, left_over = _batches(planner.items, capabilities.max_batch, calls)
+    # Each item could come back a client error: send no more than the error budget allows.
+    allowed = errors_available(tenant, capabilities.error_budget, now)
+    items = planner.items if allowed is None else planner.items[:allowed]
+    batches, left_over = _batches(items, capabilities.max_batch, calls)
+    if len(items) < len(planner.items):
+        planner.wake_at(errors_free_at(tenant, capabilities.error_budget, now) or now)
     if left_over or (planner.lookups and not lookups):
         planner.wake_at(budget_frees_at(tenant, limits, now) or now)
     return Plan(

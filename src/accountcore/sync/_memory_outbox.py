@@ -20,7 +20,8 @@ class InMemoryOutbox:
 
     Attributes:
         appended: how many changes were ever appended.
-        closed: every entry that left the outbox, in order.
+        closed: every entry that left the outbox, in order (a re-driven dead letter stays
+            listed here; `dead_letters` lists those not re-driven).
 
     .. versionadded:: 0.1
     """
@@ -32,6 +33,7 @@ class InMemoryOutbox:
         self._by_account: dict[str, dict[int, str]] = {}
         self._links: dict[str, Link] = {}
         self._tenant = TenantState()
+        self._dead: dict[str, Closed] = {}
         self.appended = 0
         self.closed: list[Closed] = []
 
@@ -72,9 +74,14 @@ class InMemoryOutbox:
         Apply a record: all of it, or nothing when it names an entry that is not open.
 
         Raises:
-            ConflictError: an entry to replace or close is not open (or is closed twice).
+            ConflictError: an entry to replace or close is not open (or is closed twice), or
+                a change to reopen is not a dead letter or not its account's newest change.
         """
         self._check(record)
+        for entry in record.reopened:
+            self._closed_ids.discard(entry.change_id)
+            del self._dead[entry.change_id]
+            self._index(entry)
         for entry in record.entries:
             self._drop_seq(self._open[entry.change_id])
             self._index(entry)
@@ -87,6 +94,14 @@ class InMemoryOutbox:
             self._links.pop(key, None)
         if record.tenant is not None:
             self._tenant = record.tenant
+
+    def dead_letters(self) -> list[Closed]:
+        """
+        Return the dead-lettered changes that were not re-driven, oldest first.
+
+        .. versionadded:: 0.2
+        """
+        return list(self._dead.values())
 
     def entry(self, change_id: str) -> Entry | None:
         """
@@ -122,8 +137,16 @@ class InMemoryOutbox:
             if closed.change_id in closing:
                 raise ConflictError(f"Change {closed.change_id} is closed twice in one record.")
             closing.add(closed.change_id)
+        reopening = {entry.change_id: entry for entry in record.reopened}
+        for change_id, entry in sorted(reopening.items()):
+            if change_id not in self._dead:
+                raise ConflictError(f"Change {change_id} is not a dead letter of the outbox.")
+            if entry.change.seq < self._last_seq.get(entry.account_key, -1):
+                # A newer change of the account exists (open, applied or dead): sending this
+                # one again could write an older snapshot over a newer one.
+                raise ConflictError(f"Change {change_id} is not its account's newest change.")
         for change_id in [entry.change_id for entry in record.entries] + sorted(closing):
-            if change_id not in self._open:
+            if change_id not in self._open and change_id not in reopening:
                 raise ConflictError(f"Change {change_id} is not open in the outbox.")
 
     def _index(self, entry: Entry) -> None:
@@ -140,6 +163,8 @@ class InMemoryOutbox:
         self._drop_seq(self._open.pop(closed.change_id))
         self._closed_ids.add(closed.change_id)
         self.closed.append(closed)
+        if closed.disposition is Disposition.DEAD_LETTERED:
+            self._dead[closed.change_id] = closed
 
     def _supersede(self, supersede: Supersede) -> None:
         seqs = self._by_account.get(supersede.account_key, {})

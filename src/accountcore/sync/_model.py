@@ -20,6 +20,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "CustomerClass",
+    "ErrorBudget",
     "LimitScope",
     "Link",
     "Lookup",
@@ -496,6 +497,31 @@ class RateLimit:
 
 
 @attrs.frozen(kw_only=True)
+class ErrorBudget:
+    """
+    The client errors (HTTP 4xx: rejections, conflicts) an accounting system tolerates: it
+    blocks the API key after ``errors`` of them in any window ``per``, as Exact Online does
+    after 10 an hour. The engine stays below: it sends no item that could be the
+    ``errors``-th, and pauses the tenant until the oldest error leaves the window.
+
+    Raises:
+        ValidationError: every broken rule, with its field path: ``errors`` not an integer
+            of at least 2 (one error must be allowed), ``per`` not a positive `timedelta`.
+
+    .. versionadded:: 0.2
+    """
+
+    errors: int
+    per: timedelta
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        _count(self.errors, "errors", problems, low=2)
+        _duration(self.per, "per", problems)
+        _raise_if(problems)
+
+
+@attrs.frozen(kw_only=True)
 class Capabilities:
     """
     What an adapter declares about its accounting system; the engine and the kit read it.
@@ -506,14 +532,18 @@ class Capabilities:
         idempotency_window: how long it remembers them, if known.
         conditional_update: whether an update with a stale base version is refused.
         rate_limits: the advertised limits; the engine never exceeds them.
+        error_budget: the client errors the system tolerates before it blocks the key, if
+            it does; the engine stays below it.
 
     Raises:
         ValidationError: every broken rule, with its field path: ``max_batch`` not an
             integer of at least 1, a switch that is not a bool, an ``idempotency_window``
             that is not ``None`` or a positive `timedelta`, ``rate_limits`` not a tuple of
-            `RateLimit` values.
+            `RateLimit` values, an ``error_budget`` that is not an `ErrorBudget`.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``error_budget``.
     """
 
     max_batch: int = 1
@@ -521,10 +551,14 @@ class Capabilities:
     idempotency_window: timedelta | None = None
     conditional_update: bool = False
     rate_limits: tuple[RateLimit, ...] = ()
+    error_budget: ErrorBudget | None = None
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
         _count(self.max_batch, "max_batch", problems)
+        if self.error_budget is not None and not isinstance(self.error_budget, ErrorBudget):
+            message = "error_budget must be an ErrorBudget."
+            problems.append(Problem(("error_budget",), "invalid_type", message))
         _flag(self.idempotency_keys, "idempotency_keys", problems)
         _flag(self.conditional_update, "conditional_update", problems)
         if self.idempotency_window is not None:

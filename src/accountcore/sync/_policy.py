@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ..errors import Problem
-from ._model import LimitScope, RateLimit, _count, _duration, _member, _raise_if
+from ._model import ErrorBudget, LimitScope, RateLimit, _count, _duration, _member, _raise_if
 from ._ports import TenantState
 
 __all__ = [
@@ -24,7 +24,12 @@ __all__ = [
     "backoff",
     "calls_available",
     "charge",
+    "errors_available",
+    "errors_free_at",
+    "note_errors",
+    "outage_pause",
     "pause",
+    "release_errors",
 ]
 
 #: A source of floats in ``[0, 1)``, such as ``random.Random(seed).random``.
@@ -153,7 +158,7 @@ def calls_available(
 
     .. versionadded:: 0.1
     """
-    if tenant.paused_until is not None and now < tenant.paused_until:
+    if tenant.held is not None or (tenant.paused_until is not None and now < tenant.paused_until):
         return 0
     available: int | None = None
     for limit in limits:
@@ -206,3 +211,81 @@ def pause(tenant: TenantState, until: datetime) -> TenantState:
     if current is not None and current >= until:
         return tenant
     return attrs.evolve(tenant, paused_until=until)
+
+
+def outage_pause(outages: int, draw: float, *, base: timedelta, cap: timedelta) -> timedelta:
+    """
+    Return how long a tenant waits after ``outages`` whole calls failed in a row: equal
+    jitter, half the ceiling of `backoff` plus a drawn share of the other half, so that a
+    system that is down is never called again at once.
+
+    .. versionadded:: 0.2
+    """
+    ceiling = backoff(outages, 1.0, base=base, cap=cap)
+    return ceiling / 2 + backoff(outages, draw, base=base, cap=cap) / 2
+
+
+def errors_available(tenant: TenantState, budget: ErrorBudget | None, now: datetime) -> int | None:
+    """
+    Return how many more items may be sent before a client error could block the key: the
+    budget's errors less one, less those counted in its window (``None``: no budget).
+
+    .. versionadded:: 0.2
+    """
+    if budget is None:
+        return None
+    used = len(tenant.errors) - bisect_right(tenant.errors, now - budget.per)
+    return max(budget.errors - 1 - used, 0)
+
+
+def errors_free_at(
+    tenant: TenantState, budget: ErrorBudget | None, now: datetime
+) -> datetime | None:
+    """
+    Return when the oldest client error in the budget's window leaves it, making room for
+    one more item; ``None`` when there is room now.
+
+    .. versionadded:: 0.2
+    """
+    if budget is None or errors_available(tenant, budget, now):
+        return None
+    start = bisect_right(tenant.errors, now - budget.per)
+    return tenant.errors[start] + budget.per if start < len(tenant.errors) else None
+
+
+def note_errors(
+    tenant: TenantState, budget: ErrorBudget | None, count: int, now: datetime
+) -> TenantState:
+    """
+    Return the tenant state with ``count`` client errors at ``now``; errors older than the
+    budget's window go.
+
+    .. versionadded:: 0.2
+    """
+    if budget is None or count <= 0:
+        return tenant
+    kept = tenant.errors[bisect_right(tenant.errors, now - budget.per) :]
+    if kept and kept[-1] > now:
+        return attrs.evolve(tenant, errors=tuple(sorted((*kept, *(now,) * count))))
+    return attrs.evolve(tenant, errors=(*kept, *(now,) * count))
+
+
+def release_errors(
+    tenant: TenantState, budget: ErrorBudget | None, count: int, now: datetime
+) -> TenantState:
+    """
+    Return the tenant state with ``count`` of the client errors counted at ``now`` given
+    back: items counted before a call as possible errors that came back otherwise.
+
+    .. versionadded:: 0.2
+    """
+    if budget is None or count <= 0:
+        return tenant
+    errors = list(tenant.errors)
+    for i in range(len(errors) - 1, -1, -1):
+        if count == 0:
+            break
+        if errors[i] == now:
+            del errors[i]
+            count -= 1
+    return attrs.evolve(tenant, errors=tuple(errors))

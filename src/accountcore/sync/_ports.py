@@ -23,6 +23,8 @@ __all__ = [
     "Disposition",
     "Entry",
     "EntryState",
+    "Hold",
+    "HoldReason",
     "Outbox",
     "Record",
     "Supersede",
@@ -119,8 +121,12 @@ class Closed:
         code: why, for a dead letter (``max_attempts``, ``rejected``, ...).
         outcome: the deciding outcome, if one came from the accounting system.
         local: applied without a call (a generic-class customer, an unlink of nothing).
+        change: for a dead letter, the change itself, so that the host can list it and
+            re-drive it (`accountcore.sync.SyncDriver.redrive`); ``None`` otherwise.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``change``.
     """
 
     change_id: str
@@ -130,6 +136,7 @@ class Closed:
     code: str | None = None
     outcome: PushOutcome | None = None
     local: bool = False
+    change: Change | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -148,17 +155,64 @@ class Supersede:
     at: datetime
 
 
+class HoldReason(enum.Enum):
+    """
+    Why a tenant is held until the host resumes it: its credentials were refused
+    (`accountcore.errors.AuthenticationError`) or its connection is set up wrongly
+    (`accountcore.errors.ConfigurationError`).
+
+    .. versionadded:: 0.2
+    """
+
+    AUTHENTICATION = "authentication"
+    CONFIGURATION = "configuration"
+
+
+@attrs.frozen(kw_only=True)
+class Hold:
+    """
+    A tenant held until the host resumes it: nothing is sent, and no change uses up attempts.
+
+    Args:
+        reason: why.
+        message: the adapter's error message (one line, for the host to show).
+        since: when the hold began.
+
+    .. versionadded:: 0.2
+    """
+
+    reason: HoldReason
+    message: str
+    since: datetime
+
+
 @attrs.frozen(kw_only=True)
 class TenantState:
     """
-    Per accounting-system tenant: a pause after a rate limit, and the recent calls that the
-    engine counts against the advertised limits.
+    Per accounting-system tenant: a pause, a hold, and the recent calls and client errors
+    that the engine counts against the system's advertised limits.
+
+    Args:
+        paused_until: nothing is sent before this time (a rate limit, an outage's backoff, an
+            error budget spent).
+        calls: the calls made within the longest rate-limit window, oldest first.
+        held: set while the tenant waits for the host to resume it (refused credentials, a
+            wrong configuration); nothing is sent meanwhile.
+        outages: whole calls that failed in a row (network, 5xx, timeouts); the tenant backs
+            off by it, and the changes behind it keep their attempts. A call that gets
+            through sets it back to 0.
+        errors: the client errors counted within the error budget's window, oldest first.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``held``, ``outages`` and ``errors``.
     """
 
     paused_until: datetime | None = None
     calls: tuple[datetime, ...] = ()
+    held: Hold | None = None
+    outages: int = 0
+    errors: tuple[datetime, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -173,8 +227,12 @@ class Record:
         links: links to insert or replace, by account key.
         unlinked: account keys whose link is removed.
         tenant: the new tenant state, if it changed.
+        reopened: dead-lettered changes opened again (a re-drive), by change id: the
+            outbox takes them out of its dead letters and holds them as open entries.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``reopened``.
     """
 
     entries: tuple[Entry, ...] = ()
@@ -183,10 +241,12 @@ class Record:
     links: tuple[Link, ...] = ()
     unlinked: tuple[str, ...] = ()
     tenant: TenantState | None = None
+    reopened: tuple[Entry, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
             self.entries
+            or self.reopened
             or self.closed
             or self.superseded
             or self.links
@@ -229,6 +289,11 @@ class Outbox(Protocol):
     def record(self, record: Record) -> None:
         """
         Apply a record atomically: all of it or none of it.
+
+        Refuse (with `accountcore.errors.ConflictError`) an entry to replace or close that
+        is not open, and a change to reopen (``record.reopened``, a re-drive) that is not a
+        dead letter or not its account's newest change: an older snapshot must never be
+        sent after a newer one.
         """
 
 

@@ -12,8 +12,16 @@ from datetime import datetime
 
 import attrs
 
-from ..errors import AdapterError, RateLimitedError, RemoteUnavailableError, SyncError
+from ..errors import (
+    AdapterError,
+    AuthenticationError,
+    ConfigurationError,
+    RateLimitedError,
+    RemoteUnavailableError,
+    SyncError,
+)
 from ._engine import Batch, Plan, plan
+from ._events import SyncEvent, SyncEventKind
 from ._model import (
     Capabilities,
     LimitScope,
@@ -23,8 +31,19 @@ from ._model import (
     PushOutcome,
     RemoteAccount,
 )
-from ._policy import RandomSource, SyncPolicy, charge, default_pause, pause
-from ._ports import Disposition, Entry, Outbox, Record
+from ._outage import held, interrupted
+from ._policy import (
+    RandomSource,
+    SyncPolicy,
+    charge,
+    default_pause,
+    errors_available,
+    errors_free_at,
+    note_errors,
+    pause,
+    release_errors,
+)
+from ._ports import Disposition, Entry, Outbox, Record, TenantState
 from ._schedule import Schedule
 from ._settle import absorb, begin, settle
 
@@ -64,9 +83,14 @@ class RunReport:
         rate_limited: items refused by a rate limit (not counted as attempts).
         conflicts: items parked, or rebased, because the remote record moved on.
         dead_lettered: changes given up (rejected, or out of attempts).
-        wake_at: when something becomes due next, if anything waits.
+        wake_at: when something becomes due next, if anything waits (``None`` also while
+            the tenant is held: nothing is due until the host resumes it).
+        events: what the run did that a host may show: pauses, holds, adoptions, dead
+            letters (`SyncEvent`), in order.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``events``.
     """
 
     calls: int = 0
@@ -79,7 +103,11 @@ class RunReport:
     conflicts: int = 0
     dead_lettered: int = 0
     wake_at: datetime | None = None
+    events: tuple[SyncEvent, ...] = ()
 
+
+#: The outcomes an accounting system counts as client errors (HTTP 4xx) against its budget.
+_CLIENT_ERRORS = (OutcomeStatus.REJECTED, OutcomeStatus.CONFLICT)
 
 _COUNTED = {
     OutcomeStatus.RETRYABLE: "retried",
@@ -90,7 +118,9 @@ _COUNTED = {
 
 class _Tally:
     def __init__(self) -> None:
-        self.counts: dict[str, int] = dict.fromkeys(attrs.fields_dict(RunReport), 0)
+        names = set(attrs.fields_dict(RunReport)) - {"wake_at", "events"}
+        self.counts: dict[str, int] = dict.fromkeys(names, 0)
+        self.events: list[SyncEvent] = []
 
     def add(self, name: str, amount: int = 1) -> None:
         self.counts[name] += amount
@@ -99,12 +129,21 @@ class _Tally:
         for closed in record.closed:
             if closed.disposition is Disposition.APPLIED:
                 self.add("local" if closed.local else "applied")
-            else:
+            elif closed.disposition is Disposition.DEAD_LETTERED:
                 self.add("dead_lettered")
+                self.events.append(
+                    SyncEvent(
+                        kind=SyncEventKind.DEAD_LETTERED,
+                        at=closed.at,
+                        code=closed.code,
+                        message=closed.outcome.message if closed.outcome is not None else "",
+                        account_key=closed.account_key,
+                        change_id=closed.change_id,
+                    )
+                )
 
     def report(self, wake_at: datetime | None) -> RunReport:
-        counts = {k: v for k, v in self.counts.items() if k != "wake_at"}
-        return RunReport(**counts, wake_at=wake_at)
+        return RunReport(**self.counts, wake_at=wake_at, events=tuple(self.events))
 
 
 def _whole_call(error: Exception, size: int) -> list[PushOutcome]:
@@ -157,6 +196,8 @@ class _Run:
         self.tally = _Tally()
         self.failed: set[str] = set()
         self.adopting: set[str] = set()
+        self.stopped = False  # a whole call failed: the tenant is paused or held
+        self.budget_before: int | None = None  # the error budget left before the call
 
     def record(self, record: Record) -> None:
         if record:
@@ -190,7 +231,9 @@ class _Run:
             self.failed.update(keys)
             if isinstance(error, RateLimitedError):
                 wait = error.retry_after or default_pause(LimitScope.MINUTE)
-                self.record(Record(tenant=pause(self.outbox.tenant(), self.now + wait)))
+                self.paused(pause(self.outbox.tenant(), self.now + wait), "rate_limited")
+            else:  # an outage or a hold ends the run; any other error, these accounts' turn
+                self.interrupt(None, error)
             return
         except Exception as error:
             raise AdapterError(f"find_by_account_keys raised {type(error).__name__}") from error
@@ -198,26 +241,80 @@ class _Run:
             isinstance(r, RemoteAccount) for r in found.values()
         ):
             raise AdapterError("find_by_account_keys must return a mapping of RemoteAccount")
+        self.got_through()
         links = self.outbox.links(keys)
         self.record(absorb(planned.lookups, found, links, now=self.now, policy=self.policy))
+        for entry in planned.lookups:
+            self.adopted(entry, found.get(entry.change.account_key))
+
+    def adopted(self, entry: Entry, found: RemoteAccount | None) -> None:
+        """Tell the host that a create whose key was taken adopted the record holding it."""
+        outcome = entry.last_outcome
+        if found is None or outcome is None or outcome.code != "account_key_taken":
+            return
+        self.tally.events.append(
+            SyncEvent(
+                kind=SyncEventKind.ADOPTED,
+                at=self.now,
+                code="account_key_taken",
+                message="The accounting system already held a record with this account key.",
+                account_key=entry.change.account_key,
+                change_id=entry.change.change_id,
+                external_id=found.external_id,
+            )
+        )
+
+    def paused(self, tenant: TenantState, code: str) -> None:
+        """Record a pause of the tenant, and tell the host."""
+        self.record(Record(tenant=tenant))
+        self.tally.events.append(
+            SyncEvent(kind=SyncEventKind.PAUSED, at=self.now, code=code, until=tenant.paused_until)
+        )
+
+    def interrupt(self, batch: Batch | None, error: SyncError) -> bool:
+        """
+        Hold or back off the tenant for a whole call that failed for it (refused credentials,
+        a wrong configuration, an outage); return whether it did. The run ends then.
+        """
+        tenant = self.outbox.tenant()
+        if isinstance(error, (AuthenticationError, ConfigurationError)):
+            record, event = held(batch, tenant, error, now=self.now)
+        elif isinstance(error, RemoteUnavailableError) and not isinstance(error, RateLimitedError):
+            record, event = interrupted(
+                batch, tenant, error, now=self.now, random=self.random, policy=self.policy
+            )
+            self.tally.add("retried", len(record.entries))
+        else:
+            return False
+        self.record(record)
+        self.tally.events.append(event)
+        self.stopped = True
+        return True
+
+    def got_through(self) -> None:
+        """A call got through: the outage, if there was one, is over."""
+        tenant = self.outbox.tenant()
+        if tenant.outages:
+            self.record(Record(tenant=attrs.evolve(tenant, outages=0)))
 
     def push(self, batch: Batch) -> Generator[Call, object, bool]:
         """Push one batch; return whether the run should go on."""
         size = len(batch.items)
-        limits = self.capabilities.rate_limits
-        self.outbox.record(
-            begin(batch, self.outbox.tenant(), now=self.now, limits=limits, policy=self.policy)
-        )
+        self.begin(batch)
         self.tally.add("calls")
         self.tally.add("pushed", size)
         broken: Exception | None = None
+        through = False  # the call got through to the accounting system
         try:
             result = yield PushCall(batch.items)
         except SyncError as error:
+            if self.interrupt(batch, error):
+                return False
             outcomes = _whole_call(error, size)
         except Exception as error:
             broken, outcomes = error, _whole_call(error, size)
         else:
+            through = True
             checked = _checked(result, size)
             if checked is None:
                 broken = AdapterError(f"push must return {size} PushOutcome values, in order")
@@ -226,15 +323,8 @@ class _Run:
             name = _COUNTED.get(outcome.status)
             if name is not None:
                 self.tally.add(name)
-        record = settle(
-            batch,
-            outcomes,
-            self.outbox.tenant(),
-            now=self.now,
-            random=self.random,
-            policy=self.policy,
-        )
-        self.record(record)
+        record = self.settled(batch, outcomes, through=through)
+        limited = any(o.status is OutcomeStatus.RATE_LIMITED for o in outcomes)
         for entry in record.entries:
             key = entry.change.account_key
             if _adopting(entry, self.now) and key not in self.adopting:
@@ -244,7 +334,65 @@ class _Run:
         if broken is not None:
             raise AdapterError(f"the adapter broke the port contract: {broken}") from broken
         # A rate limit paused the tenant: the remaining batches wait for the next run.
-        return record.tenant is None
+        return not limited
+
+    def begin(self, batch: Batch) -> None:
+        """Record the batch in flight; count its items against the error budget first."""
+        tenant = self.outbox.tenant()
+        self.budget_before = errors_available(tenant, self.capabilities.error_budget, self.now)
+        limits = self.capabilities.rate_limits
+        began = begin(batch, tenant, now=self.now, limits=limits, policy=self.policy)
+        # Every item may come back a client error: count them so before the call, and give
+        # back those that did not after it. A crash in between leaves them counted: safe.
+        budget = self.capabilities.error_budget
+        if budget is not None and began.tenant is not None:
+            reserved = note_errors(began.tenant, budget, len(batch.items), self.now)
+            began = attrs.evolve(began, tenant=reserved)
+        self.outbox.record(began)
+
+    def settled(self, batch: Batch, outcomes: Sequence[PushOutcome], *, through: bool) -> Record:
+        """Settle the outcomes, record them, and tell the host of the pauses they made."""
+        before = self.outbox.tenant()
+        tenant = self.counted(before, outcomes, len(batch.items), through=through)
+        record = settle(
+            batch, outcomes, tenant, now=self.now, random=self.random, policy=self.policy
+        )
+        if record.tenant is not None:  # a rate limit paused the tenant
+            event = SyncEvent(
+                kind=SyncEventKind.PAUSED,
+                at=self.now,
+                code="rate_limited",
+                until=record.tenant.paused_until,
+            )
+            self.tally.events.append(event)
+        elif tenant is not before:
+            record = attrs.evolve(record, tenant=tenant)
+        self.record(record)
+        budget = self.capabilities.error_budget
+        after = record.tenant or tenant
+        if self.budget_before != 0 and errors_available(after, budget, self.now) == 0:
+            self.tally.events.append(
+                SyncEvent(
+                    kind=SyncEventKind.PAUSED,
+                    at=self.now,
+                    code="error_budget",
+                    message="One more client error could make the system block the key.",
+                    until=errors_free_at(after, budget, self.now),
+                )
+            )
+        return record
+
+    def counted(
+        self, tenant: TenantState, outcomes: Sequence[PushOutcome], size: int, *, through: bool
+    ) -> TenantState:
+        """
+        The tenant with the call's client errors counted (the items counted before the call
+        that did not come back one are given back), its outage over if it got through.
+        """
+        if through and tenant.outages:
+            tenant = attrs.evolve(tenant, outages=0)
+        errors = sum(o.status in _CLIENT_ERRORS for o in outcomes)
+        return release_errors(tenant, self.capabilities.error_budget, size - errors, self.now)
 
     def __iter__(self) -> Generator[Call, object, RunReport]:
         while True:
@@ -255,9 +403,14 @@ class _Run:
                 return self.tally.report(planned.wake_at)
             if planned.lookups:
                 yield from self.lookups(planned)
+                if self.stopped:
+                    return self.tally.report(self.outbox.tenant().paused_until)
             for batch in planned.batches:
                 if not (yield from self.push(batch)):
                     break
+            if self.stopped:
+                tenant = self.outbox.tenant()
+                return self.tally.report(None if tenant.held else tenant.paused_until)
 
 
 def run(

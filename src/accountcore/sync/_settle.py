@@ -18,6 +18,7 @@ from ._model import (
     Link,
     Lookup,
     OutcomeStatus,
+    Posting,
     PushItem,
     PushOperation,
     PushOutcome,
@@ -96,6 +97,7 @@ class _Settler:
         outcome: PushOutcome | None,
         code: str | None = None,
     ) -> None:
+        dead = disposition is Disposition.DEAD_LETTERED
         self.closed.append(
             Closed(
                 change_id=entry.change.change_id,
@@ -104,6 +106,7 @@ class _Settler:
                 at=self.now,
                 code=code,
                 outcome=outcome,
+                change=entry.change if dead else None,
             )
         )
 
@@ -190,6 +193,10 @@ class _Settler:
                 )
         elif outcome.code == _KEY_TAKEN and item.operation is PushOperation.CREATE:
             self.adopt(entry, attempts, outcome)
+        elif outcome.code == "not_found" and item.operation is PushOperation.UNLINK:
+            # The record is gone: no record carries our key through this link any more.
+            self.close(entry, Disposition.APPLIED, outcome)
+            self.unlinked.append(key)
         else:
             self.close(entry, Disposition.DEAD_LETTERED, outcome, outcome.code or "rejected")
             if outcome.code == "not_found" and item.external_id is not None:
@@ -285,6 +292,17 @@ def _found_record(
     key = entry.change.account_key
     base = link if link is not None else Link(account_key=key)
     lookup = entry.lookup or base.lookup or Lookup.VERIFY
+    if entry.change.customer_class.posting is Posting.GENERIC and entry.change.kind in (
+        ChangeKind.CREATE,
+        ChangeKind.UPDATE,
+    ):
+        # A generic change only unlinks: adopt the record found (the next plan unlinks it),
+        # or drop the link when there is none (the next plan closes the change locally).
+        ready = _ready(entry, now)
+        if found is None:
+            return Record(entries=(ready,), unlinked=(key,) if link is not None else ())
+        relink = Link(account_key=key, external_id=found.external_id, version=found.version)
+        return Record(entries=(ready,), links=(relink,))
     if found is None:
         return _missing(entry, base, lookup, link is not None, now)
     adopted = Link(account_key=key, external_id=found.external_id, version=found.version)
@@ -406,6 +424,7 @@ def resolve_conflict(
         at=now,
         code="conflict_kept_remote",
         outcome=entry.last_outcome,
+        change=entry.change,
     )
     base = link if link is not None else Link(account_key=entry.change.account_key)
     relinked = (

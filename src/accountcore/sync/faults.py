@@ -3,8 +3,9 @@ A seeded fault injector around `InMemoryAccountingSystem`, for the engine's stat
 
 `FaultInjectingAccountingSystem` fails calls and items the way real accounting APIs do (lost
 responses, crashes in the middle of a batch, rate limits, edits by other users, forgotten
-idempotency keys), drawn from one `random.Random(seed)` in a fixed order, so the same seed
-and the same calls give the same faults. ``trace`` lists every injected fault.
+idempotency keys, expired credentials, an API key blocked after too many client errors),
+drawn from one `random.Random(seed)` in a fixed order, so the same seed and the same calls
+give the same faults. ``trace`` lists every injected fault.
 
 .. versionadded:: 0.1
 """
@@ -13,13 +14,20 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
-from ..errors import Problem, RemoteUnavailableError, ValidationError
-from ._model import Capabilities, LimitScope, PushItem, PushOutcome, RemoteAccount
+from ..errors import AuthenticationError, Problem, RemoteUnavailableError, ValidationError
+from ._model import (
+    Capabilities,
+    LimitScope,
+    OutcomeStatus,
+    PushItem,
+    PushOutcome,
+    RemoteAccount,
+)
 from ._ports import AccountingSystem
 
 __all__ = ["Fault", "FaultEvent", "FaultInjectingAccountingSystem", "FaultProfile"]
@@ -32,7 +40,10 @@ _PROBABILITIES = (
     "remote_edit",
     "reject",
     "forget_key",
+    "auth_expiry",
 )
+#: The window in which a system counts client errors against ``block_after``.
+_BLOCK_WINDOW = timedelta(hours=1)
 
 
 class Fault(enum.Enum):
@@ -49,6 +60,8 @@ class Fault(enum.Enum):
     REMOTE_EDIT = "remote_edit"
     REJECT = "reject"
     FORGET_KEY = "forget_key"
+    AUTH_EXPIRY = "auth_expiry"
+    KEY_BLOCKED = "key_blocked"
 
 
 @attrs.frozen(kw_only=True)
@@ -80,12 +93,20 @@ class FaultProfile:
         forget_key: per sent item, the system forgets its idempotency key first.
         rate_limit_scopes: the scopes an injected rate limit names, drawn uniformly.
         retry_after: the wait an injected rate limit asks for.
+        auth_expiry: per call, the credentials expire: this call and every later one
+            raise `AuthenticationError` until the host renews them (`renew`).
+        block_after: the system blocks the API key once this many client errors
+            (rejections, conflicts) fell within an hour, as Exact Online does after 10:
+            every call raises `AuthenticationError` until the hour has passed or the host
+            renews the key. Needs the injector's ``clock``; ``None``: never blocked.
 
     Raises:
         ValidationError: a rate outside [0, 1], ``fail_before_apply + reject > 1``, no
-            scope, or a negative ``retry_after``.
+            scope, a negative ``retry_after``, or a ``block_after`` below 1.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``auth_expiry`` and ``block_after``.
     """
 
     fail_before_apply: float = 0.0
@@ -97,6 +118,8 @@ class FaultProfile:
     forget_key: float = 0.0
     rate_limit_scopes: tuple[LimitScope, ...] = (LimitScope.MINUTE,)
     retry_after: timedelta = timedelta(seconds=60)
+    auth_expiry: float = 0.0
+    block_after: int | None = None
 
     @classmethod
     def none(cls) -> FaultProfile:
@@ -132,6 +155,13 @@ class FaultProfile:
             problems.append(Problem(("rate_limit_scopes",), "required", "Name a scope."))
         if self.retry_after < timedelta(0):
             problems.append(Problem(("retry_after",), "out_of_range", "Negative retry_after."))
+        if self.block_after is not None and (
+            isinstance(self.block_after, bool)
+            or not isinstance(self.block_after, int)
+            or self.block_after < 1
+        ):
+            message = "block_after must be a whole number of at least 1."
+            problems.append(Problem(("block_after",), "out_of_range", message))
         if problems:
             raise ValidationError(problems)
 
@@ -147,21 +177,80 @@ class FaultInjectingAccountingSystem:
             methods, and are skipped for a system without them.
         seed: seeds the one random generator every fault is drawn from.
         profile: the fault rates.
+        clock: the time, for ``profile.block_after`` (the errors of the last hour).
 
     Attributes:
         active: when false, every call passes straight through (to check convergence).
         trace: every injected fault, in order.
+        expired: the credentials expired (``profile.auth_expiry``) and were not renewed.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``clock``, ``expired`` and `renew`.
     """
 
-    def __init__(self, inner: AccountingSystem, *, seed: int, profile: FaultProfile) -> None:
+    def __init__(
+        self,
+        inner: AccountingSystem,
+        *,
+        seed: int,
+        profile: FaultProfile,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.inner = inner
         self.profile = profile
         self.active = True
         self.trace: list[FaultEvent] = []
+        self.expired = False
+        self._clock = clock
+        self._errors: list[datetime] = []
         self._random = random.Random(seed)
         self._edits = 0
+
+    def renew(self) -> None:
+        """
+        Renew the credentials, as a host does after an expiry or a blocked key: calls go
+        through again.
+
+        .. versionadded:: 0.2
+        """
+        self.expired = False
+        self._errors.clear()
+
+    @property
+    def blocked(self) -> bool:
+        """
+        Tell whether the API key is blocked now (``profile.block_after`` client errors within
+        the last hour).
+
+        .. versionadded:: 0.2
+        """
+        limit, clock = self.profile.block_after, self._clock
+        if limit is None or clock is None:
+            return False
+        since = clock() - _BLOCK_WINDOW
+        return sum(at > since for at in self._errors) >= limit
+
+    def _refuse_credentials(self) -> None:
+        """Raise for expired credentials or a blocked key; may let the credentials expire."""
+        if self.blocked:
+            self._note(Fault.KEY_BLOCKED)
+            raise AuthenticationError("Injected: the API key is blocked after too many errors.")
+        if not self.expired and self.profile.auth_expiry and self._draw(self.profile.auth_expiry):
+            self.expired = True
+        if self.expired:
+            self._note(Fault.AUTH_EXPIRY)
+            raise AuthenticationError("Injected: the access token expired.")
+
+    def _count_errors(self, outcomes: Sequence[PushOutcome]) -> None:
+        if self._clock is None or self.profile.block_after is None:
+            return
+        now = self._clock()
+        self._errors += [
+            now
+            for outcome in outcomes
+            if outcome.status in (OutcomeStatus.REJECTED, OutcomeStatus.CONFLICT)
+        ]
 
     @property
     def capabilities(self) -> Capabilities:
@@ -176,15 +265,19 @@ class FaultInjectingAccountingSystem:
 
         Raises:
             RemoteUnavailableError: an injected crash after a prefix of the batch landed.
+            AuthenticationError: the credentials expired or the key is blocked.
             UnsupportedOperationError: a batch above ``max_batch``, faults or not.
         """
         if not self.active or len(items) > self.capabilities.max_batch:
             return list(self.inner.push(items))
+        self._refuse_credentials()
         if self._draw(self.profile.rate_limit):
             return self._rate_limited(len(items))
         if self._draw(self.profile.crash_mid_batch) and items:
             self._crash(items)
-        return self._push_items(items)
+        outcomes = self._push_items(items)
+        self._count_errors(outcomes)
+        return outcomes
 
     def fetch(self, external_ids: Sequence[str]) -> dict[str, RemoteAccount]:
         """
@@ -192,6 +285,7 @@ class FaultInjectingAccountingSystem:
 
         Raises:
             RemoteUnavailableError: an injected failure (nothing was applied).
+            AuthenticationError: the credentials expired or the key is blocked.
         """
         self._maybe_fail_read()
         return dict(self.inner.fetch(external_ids))
@@ -202,6 +296,7 @@ class FaultInjectingAccountingSystem:
 
         Raises:
             RemoteUnavailableError: an injected failure (nothing was applied).
+            AuthenticationError: the credentials expired or the key is blocked.
         """
         self._maybe_fail_read()
         return dict(self.inner.find_by_account_keys(account_keys))
@@ -214,6 +309,8 @@ class FaultInjectingAccountingSystem:
         self.trace.append(FaultEvent(fault=fault, idempotency_key=key, account_key=account))
 
     def _maybe_fail_read(self) -> None:
+        if self.active:
+            self._refuse_credentials()
         if self.active and self._draw(self.profile.fail_before_apply):
             self._note(Fault.FAIL_BEFORE_APPLY)
             raise RemoteUnavailableError("Injected failure before the call.", maybe_applied=False)
