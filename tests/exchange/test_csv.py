@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 import time
@@ -29,6 +30,7 @@ from accountcore.exchange._columns import (
     steps_of,
 )
 from accountcore.exchange._common import (
+    SKIP_FACTOR,
     Place,
     RawRecord,
     ReadLimits,
@@ -739,6 +741,24 @@ def csv_files(draw: st.DrawFn) -> tuple[str, str, list[str]]:
     return delimiter, delimiter.join(f"c{n}" for n in range(width)), rows
 
 
+#: What the text of a skipped row is made of ("D" is the delimiter).
+_PIECES = ['"', '""', '"D"', '"D"', "D", "a", " ", "\n", "\r\n", "\r", "é"]
+
+
+def row_end(text: str, state: int, delimiter: str) -> tuple[int, int]:
+    """
+    Where following ``text`` one line at a time (`_advance`) from ``state`` ends the row, just
+    past its line end (-1 if it goes on), and where the parser stands then.
+    """
+    pos = 0
+    for line in io.StringIO(text, newline=""):
+        body = line.rstrip("\r\n")
+        state, pos = csv_reader._advance(state, body, delimiter), pos + len(line)
+        if len(body) < len(line) and state != csv_reader._QUOTED_CELL:
+            return pos, state
+    return -1, state
+
+
 class TestSkipping:
     @given(
         file=csv_files(),
@@ -773,6 +793,66 @@ class TestSkipping:
             (item.place.line, None) if isinstance(item, RawRecord) else item for item in items[1:]
         ]
         assert got == expected
+
+    @given(
+        pieces=st.lists(st.sampled_from(_PIECES), max_size=60),
+        delimiter=st.sampled_from([",", ";", "\t"]),
+        state=st.sampled_from(range(5)),  # where the parser stands: `_START` ... `_FAULT`
+        bulk=st.integers(0, 40),
+        chunk=st.integers(1, 12),
+    )
+    def test_the_skip_ends_a_row_where_its_lines_do(
+        self, pieces: list[str], delimiter: str, state: int, bulk: int, chunk: int
+    ) -> None:
+        """However the text comes in chunks (a "\\r\\n" cut in two among them), and however
+        much the skip tries to cross at once, it ends the row where following its lines one
+        by one ends it, and stands where that stands."""
+        text = "".join(pieces).replace("D", delimiter)
+        window, offset, got = "", 0, (-1, state)
+        follow = csv_reader._RowEnd(delimiter)
+        follow.bulk = bulk
+        for start in itertools.count(0, chunk):  # as `_Lines._skip` reads, to the file's end
+            piece = text[start : start + chunk]
+            window += piece
+            end = len(window) - (bool(piece) and window.endswith("\r"))  # its "\n" may follow
+            stop, now = follow.scan(window, end, got[1])
+            got = (stop + offset if stop >= 0 else -1, now)
+            if stop >= 0 or not piece:
+                break
+            window, offset = window[end:], offset + end
+        assert got == row_end(text, state, delimiter)
+
+    @pytest.mark.parametrize("chunk", [5, 1 << 16])
+    @pytest.mark.parametrize("among", ["", '""', '",x,"', '","', "\r\n"])
+    def test_a_long_row_of_short_quoted_lines(
+        self, monkeypatch: pytest.MonkeyPatch, chunk: int, among: str
+    ) -> None:
+        """A row of thousands of quoted cells of a short line each, side by side, is skipped
+        to its end, whole lines at a time (escaped quotes among them) but for the few the
+        counts cannot vouch for (an unquoted cell), and the rows after it read on their
+        lines."""
+        monkeypatch.setattr(csv_reader, "_SKIPPED", chunk)
+        cells = 'y\n","' * 3000 + among + 'y\r\n","' * 3000
+        text = f'{PLAIN}\n{ROW}\n2,"{cells}z",C\n{ROW}\n3,"a\n""b",C\n'
+        items = split(text, options=limits(line=1000, record=1000))
+        after = 3 + 6000 + among.count("\n")
+        assert items[1] == (2, ROW.split(","))
+        assert isinstance(items[2], RawRecord) and items[2].place == Place("a.csv", 3, 2)
+        assert items[3:] == [
+            (after + 1, ROW.split(",")),
+            (after + 2, ["3", 'a\n"b', "C"] + [""] * 5),
+        ]
+
+    @pytest.mark.parametrize("filler", [b'y\n","', b'y\r\n",x,"', b'y\n""'])
+    def test_an_endless_stream_of_quoted_cells(self, filler: bytes) -> None:
+        """A stream of quoted cells of short lines that never ends is refused once it is
+        skipped past `SKIP_FACTOR` times the limit, whether the fast count vouches for its
+        lines or they are followed one by one."""
+        stream = Endless(f'{PLAIN}\n{ROW}\n2,"'.encode(), filler)
+        with open_input(stream, "-") as src, pytest.raises(UnreadableFile) as caught:
+            list(read_csv(src, limits(line=1000, record=1000)))
+        assert caught.value.line == 3
+        assert caught.value.reason.startswith(f"a row goes on past {1000 * SKIP_FACTOR:,} ")
 
 
 class TestStreams:

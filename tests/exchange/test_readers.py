@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from _samples import record
 from _streams import BUDGET, Endless
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from accountcore import from_dict
@@ -567,3 +567,37 @@ class TestLimitProperties:
         write(path, '{"a": "' + "x" * (length - 9) + '"}' + end)
         records = raws(path, limits=ReadLimits(line=limit, record=10**6))
         assert outline(records) == [(1, 1, ["record_too_long"] if length > limit else [])]
+
+    @settings(max_examples=150)
+    @given(
+        value=st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text('"\\[]{},: x\né', max_size=12),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text('"\\]} x', max_size=4), inner, max_size=4)
+            ),
+            max_leaves=12,
+        ),
+        indent=st.sampled_from([None, 0, 1]),
+        chunk=st.integers(1, 9),
+    )
+    @example(value=-100000000, indent=None, chunk=1)  # a number cut by a chunk's end
+    @example(value=["\\" * 9 + '"'], indent=None, chunk=4)  # backslashes across chunks
+    def test_a_skipped_json_record_ends_where_it_ends(
+        self, value: object, indent: int | None, chunk: int
+    ) -> None:
+        """A record past the limit is skipped to its very end, however the chunks cut its
+        strings (quotes and runs of backslashes found by search) and its brackets (counted
+        between strings): the records after it read, on their lines."""
+        element = json.dumps(value, indent=indent, ensure_ascii=False)
+        assume(8 < len(element) <= 8 * SKIP_FACTOR)
+        text = '[\n{"a": 1},\n' + element + ',\n{"b": 2}, 3\n]'
+        with pytest.MonkeyPatch.context() as patch:
+            chunks(patch, chunk)
+            stream = io.BytesIO(text.encode())
+            records = list(read_raw(stream, format="json", name="-", limits=ReadLimits(8, 8)))
+        after = 4 + element.count("\n")
+        assert outline(records) == [
+            (2, 1, []), (3, 2, ["record_too_long"]), (after, 3, []), (after, 4, ["invalid_type"]),
+        ]  # fmt: skip
+        assert records[2].data == {"b": 2}

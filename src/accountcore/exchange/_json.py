@@ -83,7 +83,6 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
 _NEAR_END = 16  # a value cut by the chunk's end fails within this many characters of it
-_IN_STRING = re.compile(r'[^"\\]*')
 _OUTSIDE = re.compile(r'[^"\[\]{},\s]*')
 
 
@@ -126,19 +125,20 @@ class _Window:
                 reason = f"not valid JSON ({_json_error(error)} in record {number})"
                 raise self.fail(reason) from None
             else:
-                if end - self.pos > self.limit:
-                    if end - self.pos > self.limit * SKIP_FACTOR:  # as a skip would say
-                        raise beyond_skipping(
-                            self.path,
-                            self.line(self.pos),
-                            f"record {number}",
-                            "record",
-                            self.limits,
-                        )
-                    self.pos = end
-                    raise _Skipped
-                # A number at the window's end may go on in the next chunk ("-1." of "-1.5").
+                # A number at the window's end may go on in the next chunk ("-1." of "-1.5"):
+                # read on, or skip it when it is too long already.
                 if self.eof or _NUMBER_TAIL.match(self.text, end).end() < len(self.text):  # type: ignore[union-attr]
+                    if end - self.pos > self.limit:
+                        if end - self.pos > self.limit * SKIP_FACTOR:  # as a skip would say
+                            raise beyond_skipping(
+                                self.path,
+                                self.line(self.pos),
+                                f"record {number}",
+                                "record",
+                                self.limits,
+                            )
+                        self.pos = end
+                        raise _Skipped
                     self.pos = end
                     return value
             # The record runs on past the window's end: refuse it once it is too long, before
@@ -155,28 +155,40 @@ class _Window:
         Move past the value that starts at ``pos``, a chunk at a time, holding none of it.
 
         Only strings and brackets are followed: the value is known to be too long, not to be
-        valid, and a fault in it shows as a fault after it.
+        valid, and a fault in it shows as a fault after it. A string is crossed a quote at a
+        time (`str.find`), a stretch between strings a bracket count at a time: a long record
+        is skipped at the speed of a search, not of a character loop.
         """
         depth, in_string, skipped = 0, False, 0
         while True:
-            text, pos = self.text, self.pos
-            while pos < len(text):
+            text, pos, end = self.text, self.pos, len(self.text)
+            counted = pos  # brackets before this may close the value: followed one by one
+            while pos < end:
                 if in_string:
-                    pos = _IN_STRING.match(text, pos).end()  # type: ignore[union-attr]
-                    if pos >= len(text):
+                    # A quote after an odd run of backslashes is escaped: the string goes on.
+                    quote = text.find('"', pos)
+                    if quote < 0:  # the last backslash of an odd run waits for what it escapes
+                        pos = end - (end - pos - len(text[pos:].rstrip("\\"))) % 2
                         break
-                    if text[pos] == "\\":
-                        if pos + 1 >= len(text):
-                            break  # the escaped character is in the next chunk
-                        pos += 2
+                    if (quote - pos - len(text[pos:quote].rstrip("\\"))) % 2:
+                        pos = quote + 1
                         continue
-                    in_string, pos = False, pos + 1
+                    in_string, pos = False, quote + 1
                     if not depth:
                         self.pos = pos
                         return
                     continue
+                if depth and pos >= counted:  # in brackets: count them up to the next string
+                    quote = text.find('"', pos)
+                    counted = end if quote < 0 else quote
+                    closes = text.count("]", pos, counted) + text.count("}", pos, counted)
+                    if closes < depth:  # the value cannot end before the string
+                        depth += text.count("[", pos, counted) + text.count("{", pos, counted)
+                        depth -= closes
+                        in_string, pos = quote >= 0, counted + (quote >= 0)
+                        continue
                 pos = _OUTSIDE.match(text, pos).end()  # type: ignore[union-attr]
-                if pos >= len(text):
+                if pos >= end:
                     break
                 char = text[pos]
                 if char == '"':
