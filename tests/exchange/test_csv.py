@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from accountcore import from_dict
 from accountcore.errors import Problem
 from accountcore.exchange import _csv as csv_reader
+from accountcore.exchange import _csv_lines as csv_lines
 from accountcore.exchange._columns import (
     COLUMN_MAP,
     LEAF_PATHS,
@@ -686,7 +687,7 @@ class TestLimits:
     def test_skipped_in_tiny_pieces(self, monkeypatch: pytest.MonkeyPatch, end: str) -> None:
         """However small the pieces a row is skipped in, even a line end cut in two, the next
         rows read on the right lines."""
-        monkeypatch.setattr(csv_reader, "_SKIPPED", 1)
+        monkeypatch.setattr(csv_lines, "_SKIPPED", 1)
         long = end.join(['2,"a,b', '""c"", d', "e" * 30 + '"', "3,4"])
         text = end.join(["a,b", "1,2", long, "5,6", ""])
         items = split(text, options=limits(line=10, record=20))
@@ -753,8 +754,8 @@ def row_end(text: str, state: int, delimiter: str) -> tuple[int, int]:
     pos = 0
     for line in io.StringIO(text, newline=""):
         body = line.rstrip("\r\n")
-        state, pos = csv_reader._advance(state, body, delimiter), pos + len(line)
-        if len(body) < len(line) and state != csv_reader._QUOTED_CELL:
+        state, pos = csv_lines._advance(state, body, delimiter), pos + len(line)
+        if len(body) < len(line) and state != csv_lines._QUOTED_CELL:
             return pos, state
     return -1, state
 
@@ -787,7 +788,7 @@ class TestSkipping:
                 expected.append((start, (cells + [""] * width)[:width]))
         options = ReadOptions(delimiter=delimiter, limits=ReadLimits(line=line, record=record))
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(csv_reader, "_SKIPPED", chunk)
+            patch.setattr(csv_lines, "_SKIPPED", chunk)
             items = split(text, options=options)
         got = [
             (item.place.line, None) if isinstance(item, RawRecord) else item for item in items[1:]
@@ -809,7 +810,7 @@ class TestSkipping:
         by one ends it, and stands where that stands."""
         text = "".join(pieces).replace("D", delimiter)
         window, offset, got = "", 0, (-1, state)
-        follow = csv_reader._RowEnd(delimiter)
+        follow = csv_lines._RowEnd(delimiter)
         follow.bulk = bulk
         for start in itertools.count(0, chunk):  # as `_Lines._skip` reads, to the file's end
             piece = text[start : start + chunk]
@@ -831,7 +832,7 @@ class TestSkipping:
         to its end, whole lines at a time (escaped quotes among them) but for the few the
         counts cannot vouch for (an unquoted cell), and the rows after it read on their
         lines."""
-        monkeypatch.setattr(csv_reader, "_SKIPPED", chunk)
+        monkeypatch.setattr(csv_lines, "_SKIPPED", chunk)
         cells = 'y\n","' * 3000 + among + 'y\r\n","' * 3000
         text = f'{PLAIN}\n{ROW}\n2,"{cells}z",C\n{ROW}\n3,"a\n""b",C\n'
         items = split(text, options=limits(line=1000, record=1000))
