@@ -16,6 +16,7 @@ import warnings
 from ._account_customer import NewAccountCustomer, create_account_customer
 from ._driver import AsyncSyncDriver, SyncDriver
 from ._events import SyncEvent, SyncEventKind
+from ._merge import ConflictKind, FieldConflict, Merged, merge
 from ._model import (
     Capabilities,
     Change,
@@ -81,6 +82,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "Closed",
+    "ConflictKind",
     "ConflictRule",
     "CustomerClass",
     "CustomerLinked",
@@ -89,6 +91,7 @@ __all__ = [
     "Entry",
     "EntryState",
     "ErrorBudget",
+    "FieldConflict",
     "Hold",
     "HoldReason",
     "LimitScope",
@@ -97,6 +100,7 @@ __all__ = [
     "Lookup",
     "Match",
     "MatchBasis",
+    "Merged",
     "NewAccountCustomer",
     "OperationalCustomer",
     "Outbox",
@@ -125,6 +129,7 @@ __all__ = [
     "link_customer",
     "linked_customers",
     "match_remote",
+    "merge",
     "next_run",
     "posting_route",
     "reconcile",
