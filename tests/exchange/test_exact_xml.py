@@ -9,9 +9,11 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
+import hypothesis
 import pytest
 from _paths import DATA as TEST_DATA
 from _streams import Endless
+from hypothesis import strategies as st
 
 from accountcore import Account, AccountStatus, AccountType, from_dict
 from accountcore.errors import CODES, Severity, ValidationError
@@ -1024,6 +1026,156 @@ class TestLimits:
             with_limit(source, 1000)
         assert str(caught.value) == f"endless.xml: {reason}"
         assert stream.served <= 1000 * SKIP_FACTOR + 3 * _exact_xml._CHUNK
+
+
+_Read = tuple[int, int, "dict[str, object] | None", list[str]]
+
+
+def read_bytes(data: bytes, record: int = 1 << 20) -> tuple[list[_Read], str]:
+    """
+    Each record of ``data`` as its line, number, data and problem codes; and the fault that
+    ended the reading ("" for none).
+    """
+    source = Input("f.xml", io.BufferedReader(io.BytesIO(data)))
+    read: list[_Read] = []
+    try:
+        for found_record in with_limit(source, record):
+            codes = [p.code for p in found_record.problems]
+            place = found_record.place
+            read.append((place.line, place.record, found_record.data, codes))
+    except UnreadableFile as error:
+        return read, str(error)
+    return read, ""
+
+
+#: Accounts whose end tag is no plain ``</Account>``, or that hold one that is not theirs.
+TRICKY_ENDS = (
+    '<Account code="1" type="C" status="A"/>',
+    '<Account code="2" type="C" status="A">Acme</Account>',
+    '<Account code="3" type="C" status="A"><Name>A3</Name><!-- </Account> --></Account >',
+    '<Account code="4" type="C" status="A"><Name>A4</Name><Note><![CDATA[</Account>]]></Note>'
+    "</Account>",
+    '<Account code="5" type="C" status="A"><Name>A5</Name><Foo><Account><Name>in</Name>'
+    "</Account></Foo></Account>",
+    '<Account code="6" type="C" status="A"><Name>A6</Name>\n</Account\n>',
+)
+
+
+class TestHowTheBytesFall:
+    """
+    The reader finds an account's end tag in the bytes, where it can, and passes over the
+    plain text of an account too long to read without the parser: the same records as the
+    parser alone finds, however the file's chunks fall.
+    """
+
+    @pytest.mark.parametrize("chunk", [1, 7, 9, 10, 64, 1 << 16])
+    def test_every_accounts_end_is_found(self, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(_exact_xml, "_CHUNK", chunk)
+        text = "<eExact>\n<Accounts>\n" + "\n".join(TRICKY_ENDS) + "\n</Accounts>\n</eExact>\n"
+        found_records, fault = read_bytes(text.encode())
+        assert fault == ""
+        assert [(line, number) for line, number, _, _ in found_records] == [
+            (3, 1), (4, 2), (5, 3), (6, 4), (7, 5), (8, 6)
+        ]  # fmt: skip
+        datas = [data or {} for _, _, data, _ in found_records]
+        assert [d["code"] for d in datas] == ["1", "2", "3", "4", "5", "6"]
+        assert [d.get("name") for d in datas] == [None, None, "A3", "A4", "A5", "A6"]
+        assert datas[3]["remarks"] == "</Account>"
+        assert [codes for _, _, _, codes in found_records] == [
+            [], [], [], [], ["unknown_element"], []
+        ]  # fmt: skip
+        assert read_bytes(text.encode("utf-16")) == (found_records, "")  # the parser alone
+
+    @hypothesis.given(
+        pieces=st.lists(
+            st.sampled_from((*TRICKY_ENDS, account_xml(), "\n", "\r\n", " ")), max_size=12
+        ),
+        chunk=st.integers(min_value=1, max_value=80),
+    )
+    @hypothesis.settings(max_examples=60, deadline=None)
+    def test_bytes_and_parser_agree(self, pieces: list[str], chunk: int) -> None:
+        """UTF-8, where end tags are looked for in the bytes, reads as UTF-16, where the
+        parser alone finds them; chunks of any size."""
+        text = "<eExact><Accounts>" + "".join(pieces) + "</Accounts></eExact>"
+        original = _exact_xml._CHUNK
+        _exact_xml._CHUNK = chunk
+        try:
+            assert read_bytes(text.encode()) == read_bytes(text.encode("utf-16"))
+        finally:
+            _exact_xml._CHUNK = original
+
+    @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+    def test_a_skipped_accounts_plain_text_is_counted(
+        self, newline: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Lines of an account too long to read, passed over without the parser, count as the
+        parser counts them (a CR LF or a lone CR is one line end): the next account's line is
+        right, and a character XML forbids is still found, on its line."""
+        skipped: list[bool] = []
+        skips = _exact_xml._AccountStream._skips
+
+        def counting(stream: _exact_xml._AccountStream, chunk: bytes, offset: int) -> bool:
+            skipped.append(skips(stream, chunk, offset))
+            return skipped[-1]
+
+        monkeypatch.setattr(_exact_xml._AccountStream, "_skips", counting)
+        lines = 50_000
+
+        def export_with(words: list[str]) -> bytes:
+            note = newline.join(words) + newline
+            head = '<Account code="1" type="C" status="A"><Note>'
+            text = f"<eExact>\n<Accounts>\n{head}{note}</Note></Account>\n{account_xml()}\n"
+            return (text + "</Accounts>\n</eExact>\n").encode()
+
+        words = ["word"] * lines
+        found_records, fault = read_bytes(export_with(words), record=10_000)
+        assert (fault, [(line, n, codes) for line, n, _, codes in found_records]) == (
+            "",
+            [(3, 1, ["record_too_long"]), (4 + lines, 2, [])],
+        )
+        assert any(skipped)  # the plain text was passed over
+        words[lines - 10] = "w\x01rd"  # on line 3 + lines - 10
+        assert read_bytes(export_with(words), record=10_000) == (
+            [],
+            f"f.xml: line {3 + lines - 10}: not well-formed XML (not well-formed (invalid token))",
+        )
+
+    @pytest.mark.parametrize(
+        ("body", "warned"),
+        [
+            ("<Contact><WebAccess>1</WebAccess></Contact>", False),
+            ("<Contact><WebAccess>1</WebAccess>Jan</Contact>", True),
+            ("<Contact><Foo>Jan</Foo></Contact>", False),
+            ("<Contact>\n<Foo>Jan</Foo>Jansen</Contact>", True),
+        ],
+    )
+    def test_text_beside_what_is_not_read_stays(
+        self, tmp_path: Path, body: str, warned: bool
+    ) -> None:
+        """An element dropped (ignored, or unknown) takes its own text along, not the text
+        after it: a bank account's contact holds what was written beside it."""
+        bank = f'<BankAccounts><BankAccount code="1">{body}</BankAccount></BankAccounts>'
+        record = only(export(tmp_path, account_xml(body=DEBTOR.format(bank))))
+        kept = [
+            p.message.partition(":")[0] for p in record.problems if p.code == "element_not_kept"
+        ]
+        assert kept == (["Account/Debtor/BankAccounts/BankAccount[1]/Contact"] if warned else [])
+
+    @pytest.mark.parametrize(
+        ("language", "warned"),
+        [("<Sub code='NL'/>", False), ("<Sub>Dutch</Sub>", True), ("Du<Sub/>tch", True)],
+    )
+    def test_a_references_insides_are_text(
+        self, tmp_path: Path, language: str, warned: bool
+    ) -> None:
+        """A reference (a contact's Language) keeps the text inside it, not its elements."""
+        body = CONTACT.format(f"<Language>{language}</Language>")
+        record = only(export(tmp_path, account_xml(body=body)))
+        assert found(record) == (
+            [("$.contact", "element_not_kept", "Account/Contacts/Contact[1]/Language")]
+            if warned
+            else []
+        )
 
 
 # --- the public XSD's content models, for the cross-check ---------------------------------------

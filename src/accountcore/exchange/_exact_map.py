@@ -11,6 +11,7 @@ schema by the tests (tests/exchange/test_exact_xml.py, ``TestSchema``).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import NamedTuple
 from xml.etree.ElementTree import Element
@@ -67,10 +68,13 @@ TEXT: Name Phone PhoneExt Fax Email HomePage Note VATNumber ChamberOfCommerce Pa
 
 
 def _children(schema: str) -> dict[str, frozenset[str]]:
-    """Read `_SCHEMA` into the allowed children of each element."""
+    """
+    Read `_SCHEMA` into the allowed children of each element. Names are interned: the reader
+    has its parser hand over these very strings (`NAMES`), which makes comparing them cheap.
+    """
     table: dict[str, set[str]] = {}
     names: set[str] = set()
-    for word in schema.split():
+    for word in map(sys.intern, schema.split()):
         if word.endswith(":"):
             names = table.setdefault(word[:-1], set())
         else:
@@ -174,7 +178,8 @@ def yes_no(text: str) -> object:
 
 def integer(text: str) -> object:
     """Read an xsd:integer; other text is passed on."""
-    return int(text) if _INTEGER.fullmatch(text) else text
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return int(text) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else text
 
 
 def number(text: str) -> object:
@@ -232,7 +237,7 @@ def _fields(mapping: str) -> dict[str, tuple[Field, ...]]:
         for spec in body.split(","):
             key, sources, *kind = spec.split()
             options = tuple(
-                (tuple(path.split("/")) if path else (), attribute)
+                (tuple(map(sys.intern, path.split("/"))) if path else (), sys.intern(attribute))
                 for path, _, attribute in (source.partition("@") for source in sources.split("|"))
             )
             fields.append((key, _CONVERT[kind[0]] if kind else same, options))
@@ -242,6 +247,23 @@ def _fields(mapping: str) -> dict[str, tuple[Field, ...]]:
 
 #: The fields of each section of a record, with where they come from.
 FIELDS = _fields(_MAPPING)
+
+
+def _names() -> frozenset[str]:
+    names = {*CHILDREN, "eExact", "Accounts", "type", "status", "default", "checktype", "label"}
+    for kids in CHILDREN.values():
+        names |= kids
+    for fields in FIELDS.values():
+        for _, _, sources in fields:
+            for steps, attribute in sources:
+                names.update(steps, (attribute,) if attribute else ())
+    return frozenset(map(sys.intern, names))
+
+
+#: Every element and attribute name the reader looks for, interned: the strings its parser
+#: hands over for them (`xml.parsers.expat.ParserCreate`'s ``intern``), so that the tables
+#: find them without comparing characters.
+NAMES = _names()
 
 #: Each free field element, to its `accountcore.FreeFieldKind` value and how its text reads.
 FREE_KINDS: dict[str, tuple[str, Callable[[str], object]]] = {
@@ -264,19 +286,26 @@ def _text(element: Element | None) -> str:
     return "" if element is None or element.text is None else element.text.strip()
 
 
-def _value(context: Element, steps: tuple[str, ...], attribute: str) -> str | None:
+def _value(context: Element, steps: tuple[str, ...]) -> Element | None:
+    """The element ``steps`` lead to from ``context``, the first of each tag."""
     element: Element | None = context
     for step in steps:
         element = element.find(step) if element is not None else None
+    return element
+
+
+def _get(context: Element, tag: str, attribute: str) -> str | None:
+    """The ``attribute`` ("": the text) of the first ``tag`` in ``context``, if any."""
+    element = context.find(tag)
     if element is None:
         return None
     return element.get(attribute) if attribute else element.text
 
 
-# A source: section, key, how to convert (None: as it is), the steps after the first, the
-# attribute ("": the text), its rank among the key's sources (0 first), and whether there are
-# others.
-_Origin = tuple[str, str, Callable[[str], object] | None, tuple[str, ...], str, int, bool]
+# A source: section, key, how to convert (None: as it is), the second step ("": none), the steps
+# after it, the attribute ("": the text), its rank among the key's sources (0 first), and whether
+# there are others.
+_Origin = tuple[str, str, Callable[[str], object] | None, str, tuple[str, ...], str, int, bool]
 
 
 class _Table(NamedTuple):
@@ -288,6 +317,10 @@ class _Table(NamedTuple):
     sections: tuple[str, ...]
     own: tuple[_Origin, ...]  # the sources on the element itself (its attributes)
     tags: dict[str, tuple[_Origin, ...]]
+    #: The tags that are the one source of one key, read as they are from the child itself,
+    #: without `_take`: the section, the key, the attribute ("": the text), and the section and
+    #: key again when the key has other sources (this one is the first, so it wins).
+    plain: dict[str, tuple[str, str, str, tuple[str, str] | None]]
 
 
 def _table(*sections: str) -> _Table:
@@ -297,9 +330,22 @@ def _table(*sections: str) -> _Table:
         for key, convert, sources in FIELDS[section]:
             for rank, (steps, attribute) in enumerate(sources):
                 how = None if convert is same else convert
-                source = (section, key, how, steps[1:], attribute, rank, len(sources) > 1)
+                step, *more = steps[1:] or ("",)
+                source = (section, key, how, step, tuple(more), attribute, rank, len(sources) > 1)
                 (tags.setdefault(steps[0], []) if steps else own).append(source)
-    return _Table(sections, tuple(own), {tag: tuple(found) for tag, found in tags.items()})
+    plain = {
+        tag: (section, key, attribute, (section, key) if others else None)
+        for tag, ((section, key, how, step, _, attribute, rank, others),) in (
+            (tag, found) for tag, found in tags.items() if len(found) == 1
+        )
+        if how is None and not step and not rank
+    }
+    return _Table(
+        sections,
+        tuple(own),
+        {tag: tuple(found) for tag, found in tags.items() if tag not in plain},
+        plain,
+    )
 
 
 _ACCOUNT = _table("account", "summary", "financial", "marketing", "relations")
@@ -313,17 +359,27 @@ def _read(context: Element, table: _Table) -> tuple[dict[str, _Data], dict[str, 
     Map ``context`` by ``table``, leaving out what is absent or blank; return the sections, and
     the first child of each tag.
     """
-    sections: dict[str, _Data] = {section: {} for section in table.sections}
+    sections: dict[str, _Data] = {}
+    for section in table.sections:  # a loop costs less than a comprehension here
+        sections[section] = {}
     kids: dict[str, Element] = {}
     ranks: dict[tuple[str, str], int] = {}
-    tags = table.tags
-    _take(context, table.own, sections, ranks)
+    plain, tags = table.plain, table.tags
+    if table.own:
+        _take(context, table.own, sections, ranks)
     for child in context:
         tag = child.tag
         if tag in kids:
             continue  # the schema allows one; the first is read
         kids[tag] = child
-        if (sources := tags.get(tag)) is not None:
+        if (one := plain.get(tag)) is not None:  # the common case, as `_take` would read it
+            section, key, attribute, ranked = one
+            raw = child.get(attribute) if attribute else child.text
+            if raw and (raw := raw.strip()):
+                sections[section][key] = raw
+                if ranked is not None:
+                    ranks[ranked] = 0
+        elif (sources := tags.get(tag)) is not None:
             _take(child, sources, sections, ranks)
     return sections, kids
 
@@ -334,10 +390,10 @@ def _take(
     sections: dict[str, _Data],
     ranks: dict[tuple[str, str], int],
 ) -> None:
-    for section, key, convert, rest, attribute, rank, others in sources:
-        found: Element | None = element
-        for step in rest:
-            found = found.find(step) if found is not None else None
+    for section, key, convert, step, more, attribute, rank, others in sources:
+        found = element.find(step) if step else element
+        if more and found is not None:
+            found = _value(found, more)
         if found is None:
             continue
         raw = found.get(attribute) if attribute else found.text
@@ -414,7 +470,9 @@ def record_of(account: Element, since: str, online: bool, found: _Found) -> _Dat
         ("financial", financial),
         ("free_fields", _free_fields(kids.get("FreeFields"))),
     )
-    record.update((key, section) for key, section in sections if section)
+    for key, section in sections:
+        if section:
+            record[key] = section
     _account_not_kept(kids, found)
     return record
 
@@ -441,7 +499,10 @@ def _type_and_status(account: Element, found: _Found) -> dict[str, str]:
         type_, status = ONLINE_TYPES[status], "A"
     elif not type_ and status == "A":
         type_ = "A" if account.find("Creditor") is None else "S"
-    return {key: value for key, value in (("type", type_), ("status", status)) if value}
+    found_type = {"type": type_} if type_ else {}
+    if status:
+        found_type["status"] = status
+    return found_type
 
 
 # --- addresses and contacts ----------------------------------------------------------------------
@@ -451,6 +512,8 @@ def _contacts(contacts: Element | None) -> list[tuple[int, Element]]:
     """The contacts with their numbers, the default one (@default 1, else the first) first."""
     if contacts is None or not len(contacts):
         return []
+    if len(contacts) == 1:
+        return [(1, contacts[0])]
     numbered = list(enumerate(contacts, start=1))
     main = next((n for n, c in numbered if c.get("default", "").strip() in ("1", "true")), 1)
     return [numbered[main - 1], *(pair for pair in numbered if pair[0] != main)]
@@ -542,7 +605,7 @@ def _contact(contacts: list[tuple[int, Element]], found: _Found) -> _Data | None
         found.append(_not_kept((), message))
     where = f"Account/Contacts/Contact[{number}]"
     read, kids = _read(main, _CONTACT)
-    for tag in NOT_KEPT_IN_CONTACT:
+    for tag in () if kids.keys().isdisjoint(NOT_KEPT_IN_CONTACT) else NOT_KEPT_IN_CONTACT:
         element = kids.get(tag)
         if element is not None and _carries(element):
             message = f"{where}/{tag}: the card's contact has no place for it."
@@ -590,7 +653,7 @@ def _debtor_and_creditor(
         ("SecurityLevel", "", ("marketing", "security_level")),
         ("GLOffset", "code", ("financial", "offset_account")),
     ):
-        one, other = (_value(party, (tag,), attribute) for party in (debtor, creditor))
+        one, other = _get(debtor, tag, attribute), _get(creditor, tag, attribute)
         if one and other and one.strip() and other.strip() and not _same(one, other):
             message = f"Account/Creditor/{tag}: another one than the Debtor's; the card holds one."
             found.append(_not_kept(at, message))
@@ -600,7 +663,7 @@ def _compared(
     kids: dict[str, Element], tag: str, attribute: str, at: tuple[str, ...], found: _Found
 ) -> None:
     """Warn when the Creditor's ``tag`` differs from the account's own."""
-    own = _value(kids["Creditor"], (tag,), attribute) if "Creditor" in kids else None
+    own = _get(kids["Creditor"], tag, attribute) if "Creditor" in kids else None
     account = kids.get(tag)
     theirs = None if account is None else (account.get(attribute) if attribute else account.text)
     if own and theirs and own.strip() and theirs.strip() and not _same(own, theirs):
@@ -609,7 +672,7 @@ def _compared(
 
 
 def _account_not_kept(kids: dict[str, Element], found: _Found) -> None:
-    for tag in NOT_KEPT_IN_ACCOUNT:
+    for tag in () if kids.keys().isdisjoint(NOT_KEPT_IN_ACCOUNT) else NOT_KEPT_IN_ACCOUNT:
         if tag in kids and _carries(kids[tag]):
             found.append(_not_kept((), f"Account/{tag}: the card has no place for it."))
     categories = kids.get("Categories")
@@ -626,22 +689,32 @@ def _account_not_kept(kids: dict[str, Element], found: _Found) -> None:
     _compared(kids, "VATNumber", "", ("financial", "vat_number"), found)
 
 
+_BANK_NOT_KEPT = ("SDDMandates", "Branch", "Contact")
+
+
 def _bank(element: Element, where: str, found: _Found) -> _Data:
     read, kids = _read(element, _BANK)
     bank = read["bank"]
     kind = kids.get("BankAccountType")
     if kind is not None and kind.get("checktype", "").strip() == IBAN_CHECK:
         bank["type"] = "IBAN"
-    parts = [kids[tag] for tag in ("SDDMandates", "Branch", "Contact") if tag in kids]
+    parts = (
+        []
+        if kids.keys().isdisjoint(_BANK_NOT_KEPT)
+        else [kids[tag] for tag in _BANK_NOT_KEPT if tag in kids]
+    )
     if (holder := kids.get("Address")) is not None:
-        parts += [part for part in holder if part.tag not in ("Addressee", "Country")]
-        addressee = holder.find("Addressee")
-        parts += [] if addressee is None else [p for p in addressee if p.tag != "Name"]
-    messages = [
-        f"{where}/{part.tag}: the card's bank account has no place for it."
-        for part in parts
-        if _carries(part)
-    ]
+        for part in holder:
+            if part.tag not in ("Addressee", "Country"):
+                parts.append(part)
+        if (addressee := holder.find("Addressee")) is not None:
+            for part in addressee:
+                if part.tag != "Name":
+                    parts.append(part)
+    messages = []
+    for part in parts:
+        if _carries(part):
+            messages.append(f"{where}/{part.tag}: the card's bank account has no place for it.")
     of_bank = kids.get("Bank")
     swift = "" if of_bank is None else _text(of_bank.find("SwiftCode"))
     if swift and "bic" in bank and not _same(swift, bank["bic"]):
@@ -649,7 +722,8 @@ def _bank(element: Element, where: str, found: _Found) -> _Data:
     at_bank = _text(kids.get("AccountNumberBank"))
     if at_bank and not any(_same(at_bank, bank.get(key)) for key in ("number", "iban")):
         messages.append(f"{where}/AccountNumberBank: the card holds one number per bank account.")
-    found += (_not_kept(("financial", "bank_accounts"), message) for message in messages)
+    for message in messages:
+        found.append(_not_kept(("financial", "bank_accounts"), message))
     return bank
 
 
@@ -666,21 +740,33 @@ def _bank_accounts(kids: dict[str, Element], found: _Found) -> list[_Data]:
     Read the Debtor's bank accounts, then the Creditor's not already read; the main one is
     the default one (the Debtor's, else the Creditor's), else the first.
     """
+    debtor, creditor = kids.get("Debtor"), kids.get("Creditor")
+    held = (
+        None if debtor is None else debtor.find("BankAccounts"),
+        None if creditor is None else creditor.find("BankAccounts"),
+    )
+    if held[0] is None and held[1] is None:
+        return []
     banks: list[_Data] = []
     defaults: tuple[list[int], list[int]] = ([], [])  # ids of the default ones, per party
-    seen: dict[str, _Data] = {}
-    for side, party in enumerate(("Debtor", "Creditor")):
-        held = kids[party].find("BankAccounts") if party in kids else None
-        for number, element in enumerate(held if held is not None else (), start=1):
+    seen: dict[str, _Data] | None = None  # the Debtor's by key, once the Creditor has any
+    for side, (party, elements) in enumerate(zip(("Debtor", "Creditor"), held, strict=True)):
+        for number, element in enumerate(elements if elements is not None else (), start=1):
             where = f"Account/{party}/BankAccounts/BankAccount[{number}]"
             bank = _bank(element, where, found)
-            key, default = _key(bank), bank.get("main") is True
-            if side and key is not None and key in seen:
-                bank = _merge(seen[key], bank, where, found)
+            default = bank.get("main") is True
+            if side:  # one party's own are never merged
+                if seen is None:
+                    seen = {}
+                    for first in banks:
+                        if (key := _key(first)) is not None:
+                            seen.setdefault(key, first)
+                if (key := _key(bank)) is not None and key in seen:
+                    bank = _merge(seen[key], bank, where, found)
+                else:
+                    banks.append(bank)
             else:
                 banks.append(bank)
-                if key is not None and not side:  # one party's own are never merged
-                    seen.setdefault(key, bank)
             if default:
                 defaults[side].append(id(bank))
     main = defaults[0] or defaults[1] or ([id(banks[0])] if banks else [])

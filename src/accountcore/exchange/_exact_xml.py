@@ -2,12 +2,15 @@
 Read Exact Globe / Synergy XML account exports (the public eExact schema) as records, as Exact
 and integrators write them.
 
-The file is streamed: expat hands the elements of each ``Account`` to a fresh
-`xml.etree.ElementTree.TreeBuilder` (leaving out the insides of parts the card ignores), and
-each finished account becomes a record dict (the shape `accountcore.from_dict` reads; see
-`._exact_map.record_of`) and is dropped, so memory stays flat however many accounts the file
-holds. Expat is driven directly, not through ``iterparse``, because only the parser knows the
-line an element starts on, and the byte an account starts at.
+The file is streamed: expat hands the elements of each ``Account`` straight to a fresh C
+`xml.etree.ElementTree.TreeBuilder`, with no Python in between but at the account's edges
+(its end tags pass through Python only from the first ``</Account`` in the bytes on, where
+its own end tag may be); the finished element is then checked against the schema (unknown
+elements are named, and dropped with what the card ignores), becomes a record dict (the
+shape `accountcore.from_dict` reads; see `._exact_map.record_of`) and is dropped, so memory
+stays flat however many accounts the file holds. Expat is driven directly, not through
+``iterparse``, because only the parser knows the line an element starts on, and the byte an
+account starts at.
 
 Mapping from each ``eExact/Accounts/Account`` (``A/B`` is a child element, ``@x`` an attribute,
 ``X | Y`` means X, else Y; coded references map to their code); docs/exact-xml.md has the
@@ -89,13 +92,16 @@ Decisions (docs/adr/0019-exact-xml-both-ways.md):
 - **Limits.** An ``Account`` element may take up ``limits.record`` bytes of the file, counted
   from the ``<`` of its start tag to the ``<`` of its end tag. Past that it is no longer built
   (checked after each chunk, so memory stays within the limit and a chunk) and is one record
-  that is too long; past `SKIP_FACTOR` times the limit, the file is unreadable.
+  that is too long; past `SKIP_FACTOR` times the limit, the file is unreadable. While such an
+  account is skipped, a chunk of nothing but plain text (no markup, references or line-end
+  split) is passed over without the parser, counting its lines, which is what the parser
+  would have done with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from xml.etree.ElementTree import TreeBuilder
+from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 from ..errors import Problem, Severity
@@ -112,18 +118,17 @@ from ._common import (
     no_records,
     too_long_record,
 )
-from ._exact_map import CHILDREN, IGNORED, ONLINE_SCHEMA, OPAQUE, record_of
+from ._exact_map import CHILDREN, IGNORED, NAMES, ONLINE_SCHEMA, OPAQUE, record_of
 
 __all__ = ["UNKNOWN_SINCE", "read_exact_xml"]
 
 _CHUNK = 1 << 16
 
-# The mode of an open element of an account is the children it may hold, or one of these,
-# which hold a name no element can have.
-_SKIP: frozenset[str] = frozenset({"(skipped)"})  # not built, nor anything inside it
-_OPAQUE: frozenset[str] = frozenset({"(opaque)"})  # built whole, its insides unchecked
-_SHALLOW: frozenset[str] = frozenset({"(shallow)"})  # built, its children not (a reference)
-_Mode = frozenset[str]
+# What becomes of an element of an account where the schema allows it.
+_CHECK = "check"  # kept, and its children checked (`CHILDREN`; none for a text element)
+_SKIP = "skip"  # dropped, with everything inside it (`IGNORED`)
+_OPAQUE = "opaque"  # kept whole, its insides unchecked (`OPAQUE`)
+_SHALLOW = "shallow"  # kept, its children not, though their text is (a reference)
 
 #: Where a record keeps what stands under each child of an account, for an unknown element's path.
 _NEAREST: dict[str, tuple[str | int, ...]] = {
@@ -138,6 +143,21 @@ _NEAREST: dict[str, tuple[str | int, ...]] = {
 _ATOM = "http://www.w3.org/2005/Atom"
 _ODATA = "http://schemas.microsoft.com/ado/2007/08/dataservices"
 
+#: The bytes of plain text in any encoding that reads ASCII as ASCII: printable ASCII and line
+#: ends, but not ``<``, ``&`` (markup, references) nor ``]`` (the end of a CDATA section).
+_PLAIN = bytes(b for b in range(0x20, 0x80) if b not in b"<&]") + b"\t\n\r"
+_ASCII = bytes(range(0x80))
+_UTF16 = (b"\xfe\xff", b"\xff\xfe")  # the byte order marks
+_END = b"</Account"
+
+
+def _finditer(chunk: bytes) -> Iterator[int]:
+    """Where ``</Account`` begins in ``chunk``."""
+    at = chunk.find(_END)
+    while at >= 0:
+        yield at
+        at = chunk.find(_END, at + 1)
+
 
 class _Malformed(Exception):  # noqa: N818 -- private; always re-raised as UnreadableFile
     """The file cannot be read on; the arguments are the reason and the line."""
@@ -147,15 +167,52 @@ class _Malformed(Exception):  # noqa: N818 -- private; always re-raised as Unrea
         self.reason, self.line = reason, line
 
 
-def _mode(name: str) -> _Mode:
-    """How to treat ``name`` where the schema allows it."""
-    if (allowed := CHILDREN.get(name)) is not None:
-        return allowed
+def _mode(name: str) -> str:
+    """What becomes of ``name`` where the schema allows it."""
+    if name in CHILDREN:
+        return _CHECK
     return _SKIP if name in IGNORED else _OPAQUE if name in OPAQUE else _SHALLOW
 
 
-#: The mode of every element a checked element may hold.
-_MODES: dict[str, _Mode] = {name: _mode(name) for allowed in CHILDREN.values() for name in allowed}
+#: For each element whose children are checked, what becomes of each child it may hold.
+_RULES: dict[str, dict[str, str]] = {
+    name: {kid: _mode(kid) for kid in kids} for name, kids in CHILDREN.items()
+}
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Tell whether ``encoding`` reads every ASCII byte as that ASCII character."""
+    try:
+        return _ASCII.decode(encoding) == _ASCII.decode("ascii")
+    except (LookupError, ValueError):
+        return False
+
+
+def _drop(parent: Element, dropped: list[Element]) -> None:
+    """
+    Take ``dropped`` (children of ``parent``) out of ``parent``, keeping the text after each:
+    as if they had never been built.
+    """
+    gone = set(map(id, dropped))
+    kept: list[Element] = []
+    tails: dict[int, list[str]] = {}  # by the kept child they follow (-1: none, the text)
+    for child in parent:
+        if id(child) not in gone:
+            kept.append(child)
+        elif child.tail:
+            tails.setdefault(len(kept) - 1, []).append(child.tail)
+    for at, texts in tails.items():
+        if at < 0:
+            parent.text = "".join((parent.text or "", *texts))
+        else:
+            kept[at].tail = "".join((kept[at].tail or "", *texts))
+    parent[:] = kept
+
+
+def _flatten(element: Element) -> None:
+    """Keep only the text inside ``element``: its children are not built (a reference)."""
+    element.text = "".join(element.itertext()) or None
+    del element[:]
 
 
 class _AccountStream:
@@ -165,64 +222,33 @@ class _AccountStream:
         self.name, self.limits = name, options.limits
         self.severity = Severity.ERROR if options.strict else Severity.WARNING
         self.since = options.since.isoformat()
-        self.parser = parser = expat.ParserCreate()
+        self.parser = parser = expat.ParserCreate(intern={n: n for n in NAMES})
         parser.buffer_text = True
+        if hasattr(parser, "SetReparseDeferralEnabled"):  # expat 2.6: parse all it is given
+            parser.SetReparseDeferralEnabled(False)
         parser.StartDoctypeDeclHandler = self._doctype
         parser.XmlDeclHandler = self._declaration
-        self.encoding = "UTF-8"
+        self.encoding, self.ascii = "UTF-8", True
         self.depth = 0  # of open elements outside an account
         self.in_accounts = self.had_accounts = self.online_file = self.online = False
         self.count = self.line = self.start = 0  # the open account's number, line and byte
+        self.account: Element | None = None  # the open account, while it is built
+        self.builder: TreeBuilder | None = None  # what builds it
         self.overflow = 0  # open elements of an account too long to build, when it is
+        self.skipped = self.skipped_lines = 0  # bytes and lines passed over without expat
+        self.scan = False  # whether an account's end tag can be found in the bytes (`_parse`)
+        self.splitting = False  # whether `_parse` stops at each "</Account" of the chunk
+        self.fast = False  # whether the open account's end tags go to its builder unseen
+        self.on_end: Callable[[str], None] = self._end_outside  # the open account's end tags
         self.done: list[RawRecord] = []  # records read and not yet taken
-        self.found: list[Problem] = []  # the open account's unknown elements
-        self.modes: list[_Mode] = []  # one per open element of an account
-        self.names: list[str] = []  # the same elements' names
-        self.builder = TreeBuilder()
-        self._handle(self.builder)
+        self._outside()
 
-    def _handle(self, builder: TreeBuilder) -> None:
-        """Set the parser's element handlers, building into ``builder`` (one per account)."""
-        parser, modes, names, found = self.parser, self.modes, self.names, self.found
-        mode_of, start, end, data = _MODES.__getitem__, builder.start, builder.end, builder.data
-
-        def on_start(name: str, attrs: dict[str, str]) -> None:
-            if not modes:
-                return self._start_outside(name, attrs)
-            inside = modes[-1]
-            if name in inside:  # the common case: an element its checked parent allows
-                mode = mode_of(name)
-                modes.append(mode)
-                if mode is _SKIP:
-                    parser.CharacterDataHandler = None
-                else:
-                    start(name, attrs)
-            elif inside is _SKIP or inside is _SHALLOW:  # below an element not built
-                modes.append(_SKIP)
-            elif inside is _OPAQUE:
-                modes.append(_OPAQUE)
-                start(name, attrs)
-            else:
-                found.append(self._unknown(name))
-                modes.append(_SKIP)
-                parser.CharacterDataHandler = None
-            names.append(name)
-            return None
-
-        def on_end(name: str) -> None:
-            if not modes:
-                return self._end_outside(name)
-            names.pop()
-            if modes.pop() is not _SKIP:
-                end(name)
-            elif modes[-1] is not _SKIP and modes[-1] is not _SHALLOW:  # the skipped part ends
-                parser.CharacterDataHandler = data
-            if not modes:
-                self._end_account()
-            return None
-
-        self.on_start, self.on_end = on_start, on_end
-        parser.StartElementHandler, parser.EndElementHandler = on_start, on_end
+    def _outside(self) -> None:
+        """Set the parser's handlers for the elements outside the accounts."""
+        parser = self.parser
+        parser.StartElementHandler = self._start_outside
+        parser.EndElementHandler = self._end_outside
+        parser.CharacterDataHandler = None
 
     # --- outside the accounts ---------------------------------------------------------------
 
@@ -234,9 +260,9 @@ class _AccountStream:
             self.in_accounts = self.had_accounts = True
         elif self.depth == 3 and self.in_accounts:
             self.count += 1
-            self.line = self.parser.CurrentLineNumber
-            place = Place(self.name, self.line, self.count)
+            self.line = self._current()
             if name != "Account":
+                place = Place(self.name, self.line, self.count)
                 message = f"Accounts/{name} is not in the eExact schema: Accounts holds Account"
                 self.done.append(self._unknown_record(place, message + " elements; not read."))
                 return
@@ -259,7 +285,7 @@ class _AccountStream:
             reason = f"the root element is <{name}>: an Atom feed, not an eExact XML file"
         else:
             reason = f"the root element is <{name}>, not <eExact>"
-        raise _Malformed(reason, self.parser.CurrentLineNumber)
+        raise _Malformed(reason, self._current())
 
     def _end_outside(self, name: str) -> None:
         if self.depth == 2 and name == "Accounts":
@@ -269,35 +295,79 @@ class _AccountStream:
     # --- one account ------------------------------------------------------------------------
 
     def _begin_account(self, attrs: dict[str, str]) -> None:
-        self.start = self.parser.CurrentByteIndex
+        """
+        Build the account from here: expat calls the builder, and Python at end tags once its
+        own may be near (see `_parse`; at each end tag when the file is not scanned).
+        """
+        self.start = self._byte()
         self.online = self.online_file or not attrs.get("type", "").strip()
-        self.builder = TreeBuilder()
-        self.builder.start("Account", attrs)
-        self.parser.CharacterDataHandler = self.builder.data
-        self._handle(self.builder)
-        self.modes.append(CHILDREN["Account"])
-        self.names.append("Account")
+        self.builder = builder = TreeBuilder()
+        self.account = account = builder.start("Account", attrs)
+        parser, start, end = self.parser, builder.start, builder.end
 
-    def _end_account(self) -> None:
-        self.parser.CharacterDataHandler = None
+        def on_end(name: str) -> None:
+            if end(name) is account:
+                self._end_account(account)
+
+        def first(name: str, attrs: dict[str, str]) -> None:
+            # The account holds elements, so its end tag is in the file: until `_parse`
+            # stops where it may be, its end tags go to the builder.
+            parser.StartElementHandler = start
+            if self.splitting:
+                parser.EndElementHandler, self.fast = end, True
+            start(name, attrs)
+
+        self.on_end = on_end
+        parser.StartElementHandler = first if self.scan and self.ascii else start
+        parser.EndElementHandler = on_end
+        parser.CharacterDataHandler = builder.data
+
+    def _end_account(self, account: Element) -> None:
+        self._outside()
+        self.account = self.builder = None
+        self.fast = False
         self.depth -= 1
         place = Place(self.name, self.line, self.count)
-        account = self.builder.close()
-        if self.parser.CurrentByteIndex - self.start > self.limits.record:
+        if self._byte() - self.start > self.limits.record:
             self.done.append(too_long_record(place, "The account", "record", self.limits, "bytes"))
-        else:
-            problems = list(self.found)
-            data = record_of(account, self.since, self.online, problems)
-            self.done.append(RawRecord(place, data, tuple(problems)))
-        self.found.clear()
+            return
+        problems: list[Problem] = []
+        self._check(account, "Account", ("Account",), problems)
+        data = record_of(account, self.since, self.online, problems)
+        self.done.append(RawRecord(place, data, tuple(problems)))
 
-    def _unknown(self, name: str) -> Problem:
-        path = "/".join((*self.names, name))
-        where = _NEAREST.get(self.names[1], ()) if len(self.names) > 1 else ()
-        if "BankAccounts" in self.names:
+    def _check(
+        self, element: Element, name: str, path: tuple[str, ...], found: list[Problem]
+    ) -> None:
+        """
+        Check the children of ``element`` (a ``name``) against the schema: name each unknown
+        one in ``found``, drop it and the ignored ones, keep only the text of a reference, and
+        check the children of the checked ones in turn.
+        """
+        rules = _RULES[name]
+        dropped: list[Element] = []
+        for child in element:
+            mode = rules.get(child.tag)
+            if mode is _CHECK:
+                if len(child):
+                    tag = child.tag
+                    self._check(child, tag, (*path, tag), found)
+            elif mode is None or mode is _SKIP:
+                if mode is None:
+                    found.append(self._unknown(path, child.tag))
+                dropped.append(child)
+            elif mode is _SHALLOW and len(child):
+                _flatten(child)
+        if dropped:
+            _drop(element, dropped)
+
+    def _unknown(self, path: tuple[str, ...], name: str) -> Problem:
+        where = _NEAREST.get(path[1], ()) if len(path) > 1 else ()
+        if "BankAccounts" in path:
             where = ("financial", "bank_accounts")
         online = " (Exact Online writes it; this reader follows Exact Globe's schema)"
-        message = f"{path} is not in the eExact schema here{online if self.online else ''};"
+        message = f"{'/'.join(path)}/{name} is not in the eExact schema here"
+        message += f"{online if self.online else ''};"
         return Problem(where, "unknown_element", message + " not read.", severity=self.severity)
 
     def _unknown_record(self, place: Place, message: str) -> RawRecord:
@@ -306,13 +376,16 @@ class _AccountStream:
 
     # --- an account too long to build --------------------------------------------------------
 
-    def _overflow(self) -> None:
+    def _overflow(self, builder: TreeBuilder, account: Element) -> None:
         """Stop building the open account: from now on, only its end is looked for."""
-        self.overflow = len(self.modes)
-        self.modes.clear()
-        self.names.clear()
-        self.found.clear()
-        self.builder = TreeBuilder()
+        probe = builder.start("", {})  # placed in the innermost open element
+        builder.end("")
+        depth, element = 1, account
+        while element[-1] is not probe:  # each open element is the last child of its parent
+            element, depth = element[-1], depth + 1
+        self.overflow = depth
+        self.account = self.builder = None
+        self.fast = False
         parser = self.parser
         parser.CharacterDataHandler = None
         parser.StartElementHandler, parser.EndElementHandler = self._deeper, self._shallower
@@ -326,8 +399,7 @@ class _AccountStream:
             place = Place(self.name, self.line, self.count)
             self.done.append(too_long_record(place, "The account", "record", self.limits, "bytes"))
             self.depth -= 1
-            self.parser.StartElementHandler = self.on_start
-            self.parser.EndElementHandler = self.on_end
+            self._outside()
 
     def measure(self, end: int) -> None:
         """
@@ -335,10 +407,10 @@ class _AccountStream:
         when it goes on past `SKIP_FACTOR` times the limit, or when the tag or comment the
         parser has begun is longer than the limit; ``end`` is the bytes read so far.
         """
-        done = self.parser.CurrentByteIndex  # the bytes parsed; the rest begin one token
+        done = self._byte()  # the bytes parsed; the rest begin one token
         limit = self.limits.record
-        if self.modes and done - self.start > limit:
-            self._overflow()
+        if self.builder is not None and self.account is not None and done - self.start > limit:
+            self._overflow(self.builder, self.account)
         if self.overflow and done - self.start > limit * SKIP_FACTOR:
             error = beyond_skipping(
                 self.name, self.line, f"Account {self.count}", "record", self.limits, unit="bytes"
@@ -356,7 +428,12 @@ class _AccountStream:
         return taken
 
     def _current(self) -> int:
-        return self.parser.CurrentLineNumber
+        """The line the parser is at."""
+        return self.parser.CurrentLineNumber + self.skipped_lines
+
+    def _byte(self) -> int:
+        """The byte of the file the parser is at."""
+        return self.parser.CurrentByteIndex + self.skipped
 
     def _doctype(self, name: str, *_: object) -> None:
         reason = "a DOCTYPE is not allowed (it could declare entities)"
@@ -364,20 +441,80 @@ class _AccountStream:
 
     def _declaration(self, version: str | None, encoding: str | None, _: int) -> None:
         self.encoding = encoding or self.encoding
+        self.ascii = _ascii_compatible(self.encoding)
+
+    def _skips(self, chunk: bytes, offset: int) -> bool:
+        """
+        Pass over ``chunk`` without the parser when an account too long to build is being
+        skipped and the chunk is plain text to the parser, as it is then: the parser has taken
+        every byte before it (so it is not inside a tag, comment or character), and the chunk
+        holds no markup, reference, CDATA end or split line end, nor (in UTF-16) half a
+        character. The parser would only count its lines.
+        """
+        if not (
+            self.overflow
+            and self.ascii
+            and self._byte() == offset
+            and not len(chunk) % 2
+            and chunk.isascii()  # these first tests are quick, and most often decide
+            and chunk.find(b"<") < 0
+            and chunk.find(b"&") < 0
+            and not chunk.translate(None, _PLAIN)
+            and not chunk.endswith(b"\r")
+        ):
+            return False
+        self.skipped += len(chunk)
+        if chunk.find(b"\n") >= 0 or chunk.find(b"\r") >= 0:
+            self.skipped_lines += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        return True
 
     def feed(self, chunk: bytes, offset: int) -> None:
         """Parse the next bytes of the file (``offset`` is where ``chunk`` begins)."""
+        if not offset:  # the bytes of "</Account" are found as such unless in UTF-16
+            self.scan = not chunk.startswith(_UTF16) and b"\0" not in chunk[:4]
+        if chunk and self._skips(chunk, offset):
+            return
         try:
-            self.parser.Parse(chunk, not chunk)
+            if self.scan and self.ascii and chunk:
+                self._parse(chunk, offset)
+            else:
+                self.parser.Parse(chunk, not chunk)
         except expat.ExpatError as error:
-            raise _Malformed(self._explain(error, chunk, offset), error.lineno) from None
+            line = error.lineno + self.skipped_lines
+            raise _Malformed(self._explain(error, chunk, offset), line) from None
+
+    def _parse(self, chunk: bytes, offset: int) -> None:
+        """
+        Parse ``chunk`` in parts, so that an account's end tags go straight to its builder
+        up to the first ``</Account`` in the bytes, where its own end tag may be: from there
+        they pass through Python, which sees it end (``</Account`` cut by the chunk's end is
+        looked for too, at the last ``<``). Where a part ends inside a comment or the like,
+        the rest of the chunk is parsed whole, end tags through Python: the parser would read
+        the comment again from its start for each part.
+        """
+        parse, start, self.splitting = self.parser.Parse, 0, True
+        ends = list(_finditer(chunk))
+        cut = chunk.rfind(b"<", max(0, len(chunk) - len(_END) + 1))
+        if cut >= 0 and _END.startswith(chunk[cut:]) and cut not in ends:
+            ends.append(cut)
+        for at in ends:
+            if at > start:
+                parse(chunk[start:at], False)
+                start = at
+            if self.fast:
+                self.fast = False
+                self.parser.EndElementHandler = self.on_end
+            if self._byte() < offset + at:  # the parser holds an unfinished token
+                self.splitting = False
+                break
+        parse(chunk[start:], False)
 
     def _explain(self, error: expat.ExpatError, chunk: bytes, offset: int) -> str:
-        if not chunk and (self.modes or self.overflow):
+        if not chunk and (self.account is not None or self.overflow):
             return f"the file ends in the middle of Account {self.count} (line {self.line})"
         if not chunk and self.depth:
             return "the file ends before the closing </eExact>"
-        position = self.parser.ErrorByteIndex - offset
+        position = self.parser.ErrorByteIndex + self.skipped - offset
         if error.code == expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN] and (
             0 <= position < len(chunk) and chunk[position] >= 0x80
         ):
