@@ -212,7 +212,11 @@ class _Planner:
         change = entry.change
         kind = change.kind
         external = link.external_id if link is not None else None
-        if kind is ChangeKind.UNLINK:
+        # A Generic customer has no remote record of its own. One it kept from an Account
+        # class (Account -> Generic) is unlinked, so it stops carrying our key; the link goes
+        # once the unlink is applied. Without a record there is nothing to send.
+        generic = kind is not ChangeKind.LINK and change.customer_class.posting is Posting.GENERIC
+        if kind is ChangeKind.UNLINK or generic:
             if link is not None and link.lookup is not None:
                 self.lookups.append(entry)
                 return
@@ -222,17 +226,6 @@ class _Planner:
             operation = PushOperation.UNLINK
         elif kind is ChangeKind.LINK:
             operation, external = PushOperation.LINK, change.external_id
-        elif change.customer_class.posting is Posting.GENERIC:
-            # A Generic customer has no remote record of its own. One it kept from an Account
-            # class (Account -> Generic) is unlinked, so it stops carrying our key; the link
-            # goes once the unlink is applied. Without a record there is nothing to send.
-            if link is not None and link.lookup is not None:
-                self.lookups.append(entry)
-                return
-            if external is None:
-                self.settle_locally(entry, unlink=link is not None)
-                return
-            operation = PushOperation.UNLINK
         else:
             operation = PushOperation.UPDATE if external is not None else PushOperation.CREATE
         if operation in _WRITES and self.needs_lookup(entry, link):
