@@ -167,7 +167,11 @@ class TestSyncDriver:
         assert world.remote.records_for("a")[0].snapshot == account("a", 2)
 
     def test_keep_remote_rebases_the_next_change(self) -> None:
-        """Keeping theirs gives the change up; the next change writes on their version."""
+        """
+        Keeping theirs gives the change up. The next change would write over their version
+        (it still carries our name): with no host accounts to merge it into, it is parked
+        too, and keeping ours then writes it on their version.
+        """
         world = World()
         world.save(change("a", 1, ChangeKind.CREATE))
         world.driver.push_now(["a"])
@@ -177,7 +181,15 @@ class TestSyncDriver:
         world.driver.resolve("a-2", Resolution.KEEP_REMOTE)
         assert world.outbox.all_links()["a"].lookup is Lookup.REBASE
         world.save(change("a", 3))
-        assert world.driver.push_now(["a"]).applied == 1
+        assert world.driver.push_now(["a"]).applied == 0
+        (parked,) = world.outbox.pending()
+        assert parked.state is EntryState.PARKED
+        assert parked.last_outcome is not None
+        assert parked.last_outcome.code == "remote_edited"
+        assert world.remote.records_for("a")[0].snapshot == account("a", 99)
+        world.driver.resolve("a-3", Resolution.KEEP_LOCAL)
+        assert world.driver.run_due().applied == 1
+        assert world.remote.records_for("a")[0].snapshot == account("a", 3)
 
     def test_resolve_unknown_change(self) -> None:
         """Resolving a change that is not open is refused."""

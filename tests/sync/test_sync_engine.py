@@ -346,7 +346,10 @@ class TestSettle:
             made, [PushOutcome.applied("R1", "1")], TenantState(), now=LATER, random=draw
         )
         assert record.closed[0].disposition is Disposition.APPLIED
-        assert record.links == (Link(account_key="a", external_id="R1", version="1"),)
+        synced = made.items[0].change.snapshot
+        assert record.links == (
+            Link(account_key="a", external_id="R1", version="1", synced=synced),
+        )
 
     def test_duplicate_counts_as_applied(self) -> None:
         """A replayed key is settled like the first result."""

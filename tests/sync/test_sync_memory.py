@@ -547,3 +547,57 @@ class TestOutboxRecord:
         outbox.record(Record(links=(Link(account_key="d"),)))
         assert outbox.tenant() == tenant
         assert sorted(outbox.all_links()) == ["a", "d"]
+
+
+class TestChangesSince:
+    def test_pages_list_each_changed_record_once_oldest_write_first(self) -> None:
+        """Five records, two a page; an update moves its record behind the others."""
+        system = InMemoryAccountingSystem(clock=Clock(START), page_size=2)
+        system.push([create(key) for key in "abcde"])
+        system.push([update("a", 2, "R1", "1")])
+        pages, cursor = [], None
+        while True:
+            page = system.changes_since(cursor)
+            pages.append([record.external_id for record in page.records])
+            cursor = page.cursor
+            if not page.more:
+                break
+        assert pages == [["R2", "R3"], ["R4", "R5"], ["R1"]]
+        assert system.changes_since(cursor).records == ()
+        assert system.changes_since(cursor).cursor == cursor
+        system.edit_remotely("R3", system.records["R3"].snapshot)
+        (again,) = system.changes_since(cursor).records
+        assert again == system.records["R3"] and again.version == "2"
+
+    def test_a_cursor_it_never_gave_is_refused(self) -> None:
+        system = InMemoryAccountingSystem(clock=Clock(START))
+        with pytest.raises(ValidationError) as caught:
+            system.changes_since("yesterday")
+        assert caught.value.problems[0].path == ("cursor",)
+
+    def test_page_size_is_checked(self) -> None:
+        with pytest.raises(ValidationError):
+            InMemoryAccountingSystem(clock=Clock(START), page_size=0)
+
+
+class TestStoredFields:
+    @pytest.mark.parametrize(
+        ("fields", "problems"),
+        [
+            ((("summary", "address"), ("contact", "email"), ("name",)), []),
+            (((),), [(("stored_fields", 0), "invalid_type")]),
+            ((("summary", "adres"),), [(("stored_fields", 0), "unknown_field")]),
+            ((("name", "first"),), [(("stored_fields", 0), "unknown_field")]),
+            ((("id",),), [(("stored_fields", 0), "unknown_field")]),
+            ([("name",)], [(("stored_fields",), "invalid_type")]),
+        ],
+    )
+    def test_stored_fields_name_card_fields(
+        self, fields: object, problems: list[tuple[tuple[object, ...], str]]
+    ) -> None:
+        if not problems:
+            assert Capabilities(stored_fields=fields).stored_fields == fields  # type: ignore[arg-type]
+            return
+        with pytest.raises(ValidationError) as caught:
+            Capabilities(stored_fields=fields)  # type: ignore[arg-type]
+        assert [(p.path, p.code) for p in caught.value.problems] == problems

@@ -489,3 +489,47 @@ def test_without_a_base_the_local_account_is_kept(trio: tuple[Account, Account, 
     assert merged.account == local
     differing = {p for p, (ours, other) in leaves(to_dict(local), to_dict(remote)) if ours != other}
     assert paths(merged, ConflictKind.NO_BASE) == differing == {c.path for c in merged.conflicts}
+
+
+# --- the fields a system stores ---------------------------------------------------------------
+
+STORED = (("code",), ("name",), ("summary", "address"))
+
+
+def test_a_field_the_system_does_not_store_keeps_the_local_value() -> None:
+    """The remote reads back without an email it cannot hold: that is no remote edit."""
+    remote = put(put(BASE, EMAIL, None), CITY, "Rotterdam")
+    merged = merge(BASE, BASE, remote, fields=STORED)
+    assert merged.account == put(BASE, CITY, "Rotterdam")
+    assert merged.remote_wins == (CITY,)
+
+
+def test_fields_that_are_not_card_fields_are_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        merge(BASE, BASE, BASE, fields=(("summary", "adress"), ("id",), ()))  # type: ignore[arg-type]
+    assert [(p.path, p.code) for p in caught.value.problems] == [
+        (("fields", 0), "unknown_field"),
+        (("fields", 1), "unknown_field"),
+        (("fields", 2), "invalid_type"),
+    ]
+
+
+@given(trios(), st.sets(st.sampled_from(sorted((*STORED, ("remarks",), ("contact",))))))
+def test_only_stored_fields_are_taken(
+    trio: tuple[Account, Account, Account], stored: set[tuple[str, ...]]
+) -> None:
+    """
+    With ``fields``, the merge is the full merge restricted to those fields: every field
+    outside them keeps its local value, and no decision names one.
+    """
+    base, local, remote = trio
+    fields = tuple(sorted(stored))
+    merged = merge(base, local, remote, fields=fields)
+
+    def outside(path: tuple[str | int, ...]) -> bool:
+        return not any(path[: len(f)] == f or f[: len(path)] == path for f in fields)
+
+    decided = [c.path for c in merged.conflicts] + list(merged.remote_wins + merged.local_wins)
+    assert not any(outside(path) for path in decided)
+    full = merge(base, local, remote)
+    assert set(merged.local_wins) == {p for p in full.local_wins if not outside(p)}

@@ -27,6 +27,7 @@ from accountcore.sync import (
     Capabilities,
     Change,
     ChangeKind,
+    ChangePage,
     Disposition,
     Entry,
     EntryState,
@@ -40,6 +41,7 @@ from accountcore.sync import (
     RemoteAccount,
     Schedule,
     SyncDriver,
+    SyncEventKind,
     SyncPolicy,
     TenantState,
 )
@@ -131,6 +133,10 @@ class Spy:
     def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
         self.held_check()
         return self.inner.find_by_account_keys(account_keys)
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        self.held_check()
+        return self.inner.changes_since(cursor)
 
     def held_check(self) -> None:
         if self.outbox.tenant().held is not None:
@@ -345,3 +351,181 @@ SyncMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestSyncUnderFaults = SyncMachine.TestCase
+
+
+# --- remote edits coming back -----------------------------------------------------------------
+
+#: The same system, with the incremental read: remote edits come back by pulls and webhooks.
+PULL_CAPS = attrs.evolve(CAPS, changes_since=True)
+#: A system without conditional updates (Xero, Exact Online, Odoo): the engine reads before it
+#: writes. An edit made between that read and the write is a race no client can win on such a
+#: system, so here other users edit only between runs (the fault's remote edits are off).
+UNVERSIONED_CAPS = attrs.evolve(PULL_CAPS, conditional_update=False)
+
+
+class RecordingSystem(InMemoryAccountingSystem):
+    """The in-memory system, remembering the last remote edit of each account's remarks."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.remote_remarks: dict[str, str | None] = {}
+
+    def edit_remotely(self, external_id: str, snapshot: Account) -> RemoteAccount:
+        edited = super().edit_remotely(external_id, snapshot)
+        if edited.account_key is not None:
+            self.remote_remarks[edited.account_key] = snapshot.remarks
+        return edited
+
+
+class MergingMachine(SyncMachine):
+    """
+    The soak with the host's accounts: the host renames accounts, other users edit their
+    remarks in the accounting system, and remote edits come back through pulls, webhooks,
+    conflicts and reads before writes. Nothing a remote user wrote may be overwritten unless
+    a conflict was reported for it; and once faults stop, both sides hold the same account.
+    """
+
+    caps = PULL_CAPS
+    profile = PROFILE
+
+    def __init__(self) -> None:
+        self.saved: dict[str, Account] = {}
+        self.names: dict[str, str] = {}  # the last name the host gave each account
+        self.events: list[object] = []
+        self.edits = 0
+        super().__init__()
+
+    def make_remote(self) -> RecordingSystem:
+        return RecordingSystem(clock=self.clock, capabilities=self.caps, unique_account_keys=False)
+
+    @initialize(seed=st.integers(0, 2**32 - 1))
+    def start(self, seed: int) -> None:
+        self.faults = FaultInjectingAccountingSystem(
+            self.remote, seed=seed, profile=self.profile, clock=self.clock
+        )
+        self.spy = Spy(self.faults, self.outbox.inner)
+        self.driver = SyncDriver(
+            self.spy,
+            self.outbox,
+            schedule=SCHEDULE,
+            policy=POLICY,
+            clock=self.clock,
+            random=Random(seed).random,
+            accounts=self,
+        )
+
+    # The host's accounts (the driver's LocalAccounts).
+
+    def accounts(self, account_keys: Collection[str]) -> dict[str, Account]:
+        return {key: self.saved[key] for key in account_keys if key in self.saved}
+
+    def take(self, incoming: Sequence[object]) -> None:
+        for item in incoming:
+            self.keep(item.account)  # type: ignore[attr-defined]
+
+    def keep(self, account: Account) -> None:
+        key = account.id
+        assert key is not None
+        seq = self.seqs.get(key, 0) + 1
+        kind = ChangeKind.CREATE if seq == 1 else ChangeKind.UPDATE
+        saved = Change(
+            change_id=f"{key}-{seq}",
+            account_key=key,
+            seq=seq,
+            kind=kind,
+            saved_at=self.clock(),
+            snapshot=account,
+        )
+        self.outbox.append([saved])  # the host's save and its change: one transaction
+        self.seqs[key] = seq
+        self.saved[key] = account
+        self.latest[key] = saved
+
+    def run(self, step: Callable[[], object]) -> None:
+        with contextlib.suppress(Crash):
+            report = step()
+            self.events += getattr(report, "events", ())
+
+    @rule(name=st.sampled_from(KEYS))
+    def save(self, name: str) -> None:
+        key = self.key(name)
+        first = change(key, 1, ChangeKind.CREATE).snapshot
+        assert first is not None
+        base = self.saved.get(key, first)
+        self.names[key] = f"{key} renamed {self.seqs.get(key, 0) + 1}"
+        self.keep(attrs.evolve(base, name=self.names[key]))
+
+    @rule(name=st.sampled_from(KEYS))
+    def edit_remotely(self, name: str) -> None:
+        for found in self.remote.records_for(self.key(name)):
+            self.edits += 1
+            edited = attrs.evolve(found.snapshot, remarks=f"remote edit {self.edits}")
+            self.remote.edit_remotely(found.external_id, edited)
+
+    @rule()
+    def pull(self) -> None:
+        self.run(self.driver.pull)
+
+    @rule(name=st.sampled_from(KEYS))
+    def webhook(self, name: str) -> None:
+        records = self.remote.records_for(self.key(name))
+        self.run(lambda: self.driver.receive(records))
+
+    def resolve_parked(self) -> None:
+        """Pull first (its merge settles what a remote edit parked), then keep ours."""
+        self.events += self.driver.pull().events
+        super().resolve_parked()
+
+    def teardown(self) -> None:
+        """Once faults stop, everything settles, and no remote edit was lost unreported."""
+        self.faults.active = False
+        self.faults.renew()
+        self.outbox.countdown = None
+        self.driver.resume()
+        for _ in range(40):
+            self.clock.advance(hours=2)  # past every pause and rate-limit window
+            pulled = self.driver.pull()
+            self.events += pulled.events
+            self.driver.redrive(self.outbox.inner.dead_letters())
+            if not self.outbox.pending() and not pulled.incoming:
+                break
+            self.resolve_parked()
+            self.events += self.driver.run_due().events
+        assert not self.outbox.pending(), self.outbox.pending()
+        remote: RecordingSystem = self.remote  # type: ignore[assignment]
+        for key, account in self.saved.items():
+            records = remote.records_for(key)
+            if not records:
+                continue
+            (record,) = records
+            assert record.snapshot == account, (key, record.snapshot, account)
+            assert account.name == self.names[key]  # merges never rename: no remote rename
+            if key in remote.remote_remarks:
+                reported = any(
+                    getattr(event, "account_key", None) == key
+                    and ("remarks",) in getattr(event, "fields", ())
+                    and getattr(event, "kind", None) is SyncEventKind.CONFLICT
+                    for event in self.events
+                )
+                assert reported or record.snapshot.remarks == remote.remote_remarks[key], (
+                    key,
+                    record.snapshot.remarks,
+                    remote.remote_remarks[key],
+                )
+
+
+class UnversionedMergingMachine(MergingMachine):
+    """The same soak on a system without conditional updates: reads before writes."""
+
+    caps = UNVERSIONED_CAPS
+    profile = attrs.evolve(PROFILE, remote_edit=0.0)
+
+
+MergingMachine.TestCase.settings = settings(
+    SyncMachine.TestCase.settings, max_examples=500 if _CI else 40
+)
+UnversionedMergingMachine.TestCase.settings = settings(
+    SyncMachine.TestCase.settings, max_examples=500 if _CI else 30
+)
+TestMergingUnderFaults = MergingMachine.TestCase
+TestUnversionedMergingUnderFaults = UnversionedMergingMachine.TestCase

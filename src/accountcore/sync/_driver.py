@@ -10,19 +10,30 @@ import random as _random
 import time
 from collections.abc import Awaitable, Callable, Collection, Generator, Iterable
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
-from ..errors import ConflictError, NotFoundError, Problem, ValidationError
+from ..errors import (
+    ConflictError,
+    NotFoundError,
+    Problem,
+    UnsupportedOperationError,
+    ValidationError,
+)
 from ._events import SyncEvent
-from ._model import Capabilities
+from ._model import Capabilities, RemoteAccount
 from ._outage import redrive as _redrive
 from ._outage import resume as _resume
 from ._policy import DEFAULT_POLICY, RandomSource, Resolution, SyncPolicy
 from ._ports import AccountingSystem, AsyncAccountingSystem, Closed, Outbox, Record
-from ._runner import Call, FindCall, RunReport, run
+from ._pull import AsyncRemoteChanges, LocalAccounts, PullReport, RemoteChanges
+from ._pulling import ChangesCall, PullCall, pull, receive
+from ._runner import Call, FetchCall, FindCall, LocalCall, RunReport, TakeCall, run
 from ._schedule import Schedule
 from ._settle import expedite, resolve_conflict
 
 __all__ = ["AsyncSyncDriver", "SyncDriver"]
+
+_R = TypeVar("_R", RunReport, PullReport)
 
 _IDLE = timedelta(minutes=1)
 
@@ -47,12 +58,14 @@ class _Base:
         policy: SyncPolicy,
         clock: Callable[[], datetime] | None,
         random: RandomSource | None,
+        accounts: LocalAccounts | None,
     ) -> None:
         self.outbox = outbox
         self.schedule = schedule
         self.policy = policy
         self.clock = clock or _utc_now
         self.random = random or _random.Random().random
+        self.accounts = accounts
 
     def _steps(
         self, capabilities: Capabilities, at: datetime
@@ -64,7 +77,43 @@ class _Base:
             schedule=self.schedule,
             policy=self.policy,
             random=self.random,
+            local=self.accounts is not None,
         )
+
+    def _host(self, call: LocalCall | TakeCall) -> object:
+        """Make a call on the host's accounts (only asked for when the driver has them)."""
+        accounts = self.accounts
+        if accounts is None:
+            raise UnsupportedOperationError("the driver was given no LocalAccounts")
+        if isinstance(call, LocalCall):
+            return accounts.accounts(call.account_keys)
+        accounts.take(call.incoming)
+        return None
+
+    def _pull_steps(
+        self, capabilities: Capabilities, supported: bool, at: datetime, pages: int | None
+    ) -> Generator[PullCall, object, PullReport]:
+        if self.accounts is None:
+            raise UnsupportedOperationError("pulling remote edits needs the host's LocalAccounts")
+        if not supported or not capabilities.changes_since:
+            raise UnsupportedOperationError(
+                "the accounting system does not read changes since a cursor (changes_since)"
+            )
+        bad = isinstance(pages, bool) or not isinstance(pages, int) or pages < 1
+        if pages is not None and bad:
+            raise ValidationError(
+                [Problem(("pages",), "out_of_range", "pages must be an integer of at least 1.")]
+            )
+        return pull(
+            self.outbox, capabilities, now=at, policy=self.policy, random=self.random, pages=pages
+        )
+
+    def _receive_steps(
+        self, capabilities: Capabilities, records: Iterable[RemoteAccount], at: datetime
+    ) -> Generator[PullCall, object, PullReport]:
+        if self.accounts is None:
+            raise UnsupportedOperationError("merging remote edits needs the host's LocalAccounts")
+        return receive(self.outbox, capabilities, records, now=at)
 
     def _expedite(self, account_keys: Collection[str], now: datetime) -> None:
         record = expedite(self.outbox.pending(), account_keys, now=now)
@@ -154,8 +203,13 @@ class SyncDriver(_Base):
         clock: returns the current aware time; defaults to the system clock, in UTC.
         sleep: sleeps for seconds; defaults to `time.sleep`.
         random: floats in ``[0, 1)`` for the jitter; defaults to a fresh `random.Random`.
+        accounts: the host's accounts (`LocalAccounts`), to merge remote edits into: needed
+            by `pull` and `receive`; with it, a remote edit found before a write (a system
+            without conditional updates) is merged in, without it the write is parked.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``accounts``, `pull` and `receive`.
     """
 
     def __init__(
@@ -168,10 +222,56 @@ class SyncDriver(_Base):
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] | None = None,
         random: RandomSource | None = None,
+        accounts: LocalAccounts | None = None,
     ) -> None:
-        super().__init__(outbox, schedule=schedule, policy=policy, clock=clock, random=random)
+        super().__init__(
+            outbox,
+            schedule=schedule,
+            policy=policy,
+            clock=clock,
+            random=random,
+            accounts=accounts,
+        )
         self.system = system
         self.sleep = sleep or time.sleep
+
+    def pull(self, *, now: datetime | None = None, pages: int | None = None) -> PullReport:
+        """
+        Read the records the accounting system changed since the last pull, and merge each
+        remote edit into the host's account (`LocalAccounts.take` saves it); see
+        `accountcore.sync.engine.take_in`.
+
+        Args:
+            now: the current time (default: the clock).
+            pages: read at most this many pages (default: until the system has no more).
+
+        Raises:
+            UnsupportedOperationError: the driver has no `LocalAccounts`, or the system does
+                not read changes (``capabilities.changes_since``, `RemoteChanges`).
+            AdapterError: the system broke the port's contract.
+
+        .. versionadded:: 0.2
+        """
+        system = self.system
+        supported = isinstance(system, RemoteChanges)
+        at = _checked_now(now, self.clock)
+        steps = self._pull_steps(system.capabilities, supported, at, pages)
+        return self._drive(steps)
+
+    def receive(
+        self, records: Iterable[RemoteAccount], *, now: datetime | None = None
+    ) -> PullReport:
+        """
+        Merge records a webhook delivered into the host's accounts, as `pull` does.
+
+        Raises:
+            UnsupportedOperationError: the driver has no `LocalAccounts`.
+            ValidationError: an item is not a `RemoteAccount`.
+
+        .. versionadded:: 0.2
+        """
+        at = _checked_now(now, self.clock)
+        return self._drive(self._receive_steps(self.system.capabilities, records, at))
 
     def run_due(self, *, now: datetime | None = None) -> RunReport:
         """
@@ -197,14 +297,22 @@ class SyncDriver(_Base):
             report = self.run_due(now=now)
             self.sleep(self._pause_for(report, now, idle))
 
-    def _drive(self, steps: Generator[Call, object, RunReport]) -> RunReport:
+    def _drive(self, steps: Generator[Call | ChangesCall, object, _R]) -> _R:
         system = self.system
         try:
             call = next(steps)
             while True:
+                if isinstance(call, (LocalCall, TakeCall)):
+                    call = steps.send(self._host(call))  # the host's own errors propagate
+                    continue
                 try:
                     if isinstance(call, FindCall):
                         result: object = system.find_by_account_keys(call.account_keys)
+                    elif isinstance(call, FetchCall):
+                        result = system.fetch(call.external_ids)
+                    elif isinstance(call, ChangesCall):
+                        assert isinstance(system, RemoteChanges)  # checked before the pull
+                        result = system.changes_since(call.cursor)
                     else:
                         result = system.push(call.items)
                 except Exception as error:  # the runner decides what an error means
@@ -212,7 +320,7 @@ class SyncDriver(_Base):
                 else:
                     call = steps.send(result)
         except StopIteration as stop:
-            report: RunReport = stop.value
+            report: _R = stop.value
             return report
 
 
@@ -236,10 +344,41 @@ class AsyncSyncDriver(_Base):
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         random: RandomSource | None = None,
+        accounts: LocalAccounts | None = None,
     ) -> None:
-        super().__init__(outbox, schedule=schedule, policy=policy, clock=clock, random=random)
+        super().__init__(
+            outbox,
+            schedule=schedule,
+            policy=policy,
+            clock=clock,
+            random=random,
+            accounts=accounts,
+        )
         self.system = system
         self.sleep = sleep or asyncio.sleep
+
+    async def pull(self, *, now: datetime | None = None, pages: int | None = None) -> PullReport:
+        """
+        Read the records changed since the last pull and merge them in, as
+        `SyncDriver.pull` does (the host's `LocalAccounts` is called synchronously).
+
+        .. versionadded:: 0.2
+        """
+        system = self.system
+        supported = isinstance(system, AsyncRemoteChanges)
+        at = _checked_now(now, self.clock)
+        return await self._drive(self._pull_steps(system.capabilities, supported, at, pages))
+
+    async def receive(
+        self, records: Iterable[RemoteAccount], *, now: datetime | None = None
+    ) -> PullReport:
+        """
+        Merge records a webhook delivered into the host's accounts, as `SyncDriver.receive`.
+
+        .. versionadded:: 0.2
+        """
+        at = _checked_now(now, self.clock)
+        return await self._drive(self._receive_steps(self.system.capabilities, records, at))
 
     async def run_due(self, *, now: datetime | None = None) -> RunReport:
         """
@@ -267,14 +406,22 @@ class AsyncSyncDriver(_Base):
             report = await self.run_due(now=now)
             await self.sleep(self._pause_for(report, now, idle))
 
-    async def _drive(self, steps: Generator[Call, object, RunReport]) -> RunReport:
+    async def _drive(self, steps: Generator[Call | ChangesCall, object, _R]) -> _R:
         system = self.system
         try:
             call = next(steps)
             while True:
+                if isinstance(call, (LocalCall, TakeCall)):
+                    call = steps.send(self._host(call))  # the host's own errors propagate
+                    continue
                 try:
                     if isinstance(call, FindCall):
                         result: object = await system.find_by_account_keys(call.account_keys)
+                    elif isinstance(call, FetchCall):
+                        result = await system.fetch(call.external_ids)
+                    elif isinstance(call, ChangesCall):
+                        assert isinstance(system, AsyncRemoteChanges)  # checked before
+                        result = await system.changes_since(call.cursor)
                     else:
                         result = await system.push(call.items)
                 except Exception as error:  # the runner decides what an error means
@@ -282,5 +429,5 @@ class AsyncSyncDriver(_Base):
                 else:
                     call = steps.send(result)
         except StopIteration as stop:
-            report: RunReport = stop.value
+            report: _R = stop.value
             return report

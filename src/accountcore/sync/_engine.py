@@ -50,11 +50,14 @@ class Plan:
 
     Apply ``record`` first (coalescing, local settlements, crashed attempts that ran out of
     tries); then, if ``lookups`` is not empty, read those accounts' remote records and apply
-    `absorb`; then send each batch in turn.
+    `absorb`; read the records of ``reads`` and merge their remote edits (`take_in`); then
+    send each batch in turn.
 
     Args:
         record: outbox changes to apply before anything is sent.
         lookups: entries whose remote record must be read first.
+        reads: updates whose record must be read by its external id first, to merge a remote
+            edit rather than write over it (a system without conditional updates).
         batches: the batches to push, within the rate budget.
         superseded: how many never-sent changes the record's coalescing closes.
         wake_at: the earliest time something not done now becomes due.
@@ -67,6 +70,7 @@ class Plan:
     batches: tuple[Batch, ...]
     superseded: int
     wake_at: datetime | None
+    reads: tuple[Entry, ...] = ()
 
 
 class _Head:
@@ -114,9 +118,20 @@ def _heads(entries: Iterable[Entry], exclude: Collection[str]) -> dict[str, _Hea
 class _Planner:
     """The mutable working state of one `plan` call."""
 
-    def __init__(self, now: datetime, schedule: Schedule, policy: SyncPolicy) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        schedule: Schedule,
+        policy: SyncPolicy,
+        *,
+        read_first: bool = False,
+        read: Collection[str] = frozenset(),
+    ) -> None:
         self.now = now
         self.policy = policy
+        # Without conditional updates, an update reads its record first (but once a run).
+        self.read_first = read_first
+        self.read = read
         self.latest = latest_run(schedule, now)
         self.next_run = next_run(schedule, now)
         self.wake: datetime | None = None
@@ -126,6 +141,7 @@ class _Planner:
         self.links: list[Link] = []
         self.unlinked: list[str] = []
         self.lookups: list[Entry] = []
+        self.reads: list[Entry] = []
         self.items: list[tuple[PushItem, Entry]] = []
         self.coalesced = 0
 
@@ -231,13 +247,18 @@ class _Planner:
         if operation in _WRITES and self.needs_lookup(entry, link):
             self.lookups.append(entry)
             return
+        if operation is _UPDATE and self.read_first and self.reads_first(entry, link):
+            self.reads.append(entry)
+            return
+        update = link is not None and operation is _UPDATE
         item = PushItem(
             operation=operation,
             change=change,
             idempotency_key=change.change_id,
             attempt=entry.attempts + 1,
             external_id=external,
-            base_version=link.version if link is not None and operation is _UPDATE else None,
+            base_version=link.version if update and link is not None else None,
+            base_snapshot=link.synced if update and link is not None else None,
         )
         self.items.append((item, entry))
 
@@ -246,6 +267,12 @@ class _Planner:
         if entry.lookup is not None or entry.state is EntryState.IN_FLIGHT:
             return True
         return link is not None and link.lookup is not None
+
+    def reads_first(self, entry: Entry, link: Link | None) -> bool:
+        """Without conditional updates, an update reads its record first, once a run: a
+        remote edit is caught by the read, not by the system."""
+        key = entry.change.account_key
+        return link is not None and link.synced is not None and key not in self.read
 
     def record(self) -> Record:
         return Record(
@@ -283,6 +310,7 @@ def plan(
     capabilities: Capabilities,
     policy: SyncPolicy = DEFAULT_POLICY,
     exclude: Collection[str] = frozenset(),
+    read: Collection[str] = frozenset(),
 ) -> Plan:
     """
     Decide what to send now.
@@ -296,6 +324,8 @@ def plan(
     record (it was of an Account class): then it goes out as an unlink of that record. A
     held tenant sends nothing and wakes nothing until the host resumes it; with an error
     budget, no more items go than could all come back client errors without reaching it.
+    Without conditional updates, an update of an account with a synced snapshot reads its
+    record first (a lookup), so a remote edit is merged rather than written over.
 
     Args:
         entries: every open outbox entry, in append order (``Outbox.pending()``).
@@ -307,13 +337,17 @@ def plan(
         policy: the sync policy.
         exclude: accounts to leave alone in this call (a driver passes the ones that failed
             earlier in the same run).
+        read: accounts whose record was read earlier in the same run: a system without
+            conditional updates has an update read its record first (to merge a remote edit
+            rather than write over it, `accountcore.sync.engine.take_in`), once a run.
 
     Returns:
         A `Plan`.
 
     .. versionadded:: 0.1
     """
-    planner = _Planner(now, schedule, policy)
+    read_first = not capabilities.conditional_update
+    planner = _Planner(now, schedule, policy, read_first=read_first, read=read)
     heads = [head for head in _heads(entries, exclude).values() if planner.due(head)]
     known = links([head.first.change.account_key for head in heads]) if heads else {}
     for head in heads:
@@ -332,13 +366,17 @@ def plan(
     if planner.lookups and (calls is None or calls > 0):
         lookups = tuple(planner.lookups)
         calls = None if calls is None else calls - 1
+    reads: tuple[Entry, ...] = ()
+    if planner.reads and (calls is None or calls > 0):
+        reads = tuple(planner.reads)
+        calls = None if calls is None else calls - 1
     # Each item could come back a client error: send no more than the error budget allows.
     allowed = errors_available(tenant, capabilities.error_budget, now)
     items = planner.items if allowed is None else planner.items[:allowed]
     batches, left_over = _batches(items, capabilities.max_batch, calls)
     if len(items) < len(planner.items):
         planner.wake_at(errors_free_at(tenant, capabilities.error_budget, now) or now)
-    if left_over or (planner.lookups and not lookups):
+    if left_over or (planner.lookups and not lookups) or (planner.reads and not reads):
         planner.wake_at(budget_frees_at(tenant, limits, now) or now)
     return Plan(
         record=planner.record(),
@@ -346,4 +384,5 @@ def plan(
         batches=batches,
         superseded=planner.coalesced,
         wake_at=planner.wake,
+        reads=reads,
     )

@@ -1,4 +1,4 @@
-"""What a sync run did that a host may want to show: pauses, holds, adoptions, dead letters."""
+"""What sync did that a host may want to show: pauses, holds, adoptions, merges, dead letters."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ class SyncEventKind(enum.Enum):
       linked to it (``external_id``).
     - ``DEAD_LETTERED``: a change was given up (``code``, as in its `accountcore.sync.Closed`).
     - ``REDRIVEN``: the host opened a dead-lettered change again.
+    - ``REMOTE_WON``: remote edits were merged into the account (``fields``: the fields
+      taken from the remote); ``code`` says how they came: ``pull``, ``webhook`` or
+      ``read_before_write``.
+    - ``LOCAL_WON``: the merge kept local edits the remote did not make (``fields``).
+    - ``CONFLICT``: both sides changed these ``fields`` differently; the account keeps its
+      local values there until the host decides (`accountcore.sync.Incoming`). For a
+      change held back by a remote edit (no way to merge), ``code`` is ``remote_edited``.
 
     .. versionadded:: 0.2
     """
@@ -34,6 +41,9 @@ class SyncEventKind(enum.Enum):
     ADOPTED = "adopted"
     DEAD_LETTERED = "dead_lettered"
     REDRIVEN = "redriven"
+    REMOTE_WON = "remote_won"
+    LOCAL_WON = "local_won"
+    CONFLICT = "conflict"
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +61,8 @@ class SyncEvent:
         change_id: the change concerned, for change events.
         external_id: the remote record, for an adoption.
         until: for a pause: when sending starts again.
+        fields: for a merge: the card fields concerned, as paths
+            (``("summary", "address", "city")``).
 
     .. versionadded:: 0.2
     """
@@ -63,3 +75,4 @@ class SyncEvent:
     change_id: str | None = None
     external_id: str | None = None
     until: datetime | None = None
+    fields: tuple[tuple[str | int, ...], ...] = ()

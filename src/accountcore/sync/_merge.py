@@ -29,8 +29,9 @@ from ..entities import (
 )
 from ..errors import Problem, ValidationError
 from ..identifiers import ChamberOfCommerceNumber, CheckStrength, Identifier, VATNumber
+from ._model import stored_field_problems
 
-__all__ = ["ConflictKind", "FieldConflict", "Merged", "merge"]
+__all__ = ["ConflictKind", "FieldConflict", "Merged", "merge", "same_stored"]
 
 #: A field's place in the card, as `accountcore.Problem.path` writes it.
 Path: TypeAlias = tuple[str | int, ...]
@@ -150,6 +151,27 @@ def _same(a: object, b: object) -> bool:
     return _key(a) == _key(b)
 
 
+def _covered(path: _Leaf, fields: tuple[tuple[str, ...], ...] | None) -> bool:
+    """Tell whether the system stores the field at ``path`` (``fields`` ``None``: all)."""
+    if fields is None:
+        return True
+    return any(path[: len(p)] == p or p[: len(path)] == path for p in fields)
+
+
+def same_stored(a: Account, b: Account, fields: tuple[tuple[str, ...], ...] | None) -> bool:
+    """
+    Tell whether two accounts agree on every field a system stores (``fields``, as
+    `accountcore.sync.Capabilities.stored_fields` gives them; ``None``: every field).
+    """
+    if fields is None and a == b:
+        return True
+    return all(
+        _same(values[0], values[1])
+        for path, values in _leaves((a, b), Account)
+        if _covered(path, fields)
+    ) and a.id == b.id
+
+
 def _get(obj: object, path: _Leaf) -> object:
     """The value at ``path`` in ``obj``."""
     for name in path:
@@ -239,7 +261,13 @@ def _argument_problems(base: object, local: object, remote: object) -> list[Prob
     return problems
 
 
-def merge(base: Account | None, local: Account, remote: Account) -> Merged:
+def merge(
+    base: Account | None,
+    local: Account,
+    remote: Account,
+    *,
+    fields: tuple[tuple[str, ...], ...] | None = None,
+) -> Merged:
     """
     Merge the remote account's edits into the local one, field by field against ``base``.
 
@@ -272,6 +300,9 @@ def merge(base: Account | None, local: Account, remote: Account) -> Merged:
             ``None`` when no snapshot is known.
         local: the account as the host holds it now.
         remote: the account as the system holds it now (read back or sent by a webhook).
+        fields: the fields the system stores (`accountcore.sync.Capabilities.stored_fields`);
+            any other field keeps its local value, whatever the remote holds there.
+            ``None`` (the default): every field.
 
     Returns:
         The `Merged` account with its conflicts and the fields each side won.
@@ -281,11 +312,18 @@ def merge(base: Account | None, local: Account, remote: Account) -> Merged:
             (``invalid_type`` at ``("base",)``, ``("local",)`` or ``("remote",)``), an
             account key that differs from the local one (``snapshot_mismatch`` at
             ``("remote", "id")`` or ``("base", "id")``), and the card errors of ``local``
-            and ``remote`` at their paths under ``("local",)`` and ``("remote",)``.
+            and ``remote`` at their paths under ``("local",)`` and ``("remote",)``, and
+            a ``fields`` entry that is not a card field (``unknown_field`` or
+            ``invalid_type`` at ``("fields", index)``).
 
     .. versionadded:: 0.2
     """
     problems = _argument_problems(base, local, remote)
+    if fields is not None:
+        problems += [
+            Problem(("fields", *p.path[1:]), p.code, p.message)
+            for p in stored_field_problems(fields)
+        ]
     if problems:
         raise ValidationError(problems)
     sides = (local, remote) if base is None else (base, local, remote)
@@ -295,7 +333,7 @@ def merge(base: Account | None, local: Account, remote: Account) -> Merged:
     bases: dict[_Leaf, object] = {}
     for path, values in _leaves(sides, Account):
         was, mine, theirs = (None, *values) if base is None else values
-        if _same(mine, theirs):
+        if not _covered(path, fields) or _same(mine, theirs):
             continue
         if base is None:
             conflicts.append(FieldConflict(path, None, mine, theirs, ConflictKind.NO_BASE))

@@ -12,7 +12,16 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ..entities import Account
+from ..entities import (
+    Account,
+    Address,
+    Contact,
+    Financial,
+    General,
+    Marketing,
+    Relations,
+    Summary,
+)
 from ..errors import Problem, ValidationError
 
 __all__ = [
@@ -277,8 +286,12 @@ class PushItem:
         external_id: the remote record (update, link, unlink).
         base_version: the remote version the update is based on; a system with conditional
             updates answers `OutcomeStatus.CONFLICT` when the record has moved on.
+        base_snapshot: the account as last synced (`Link.synced`), for an update: an
+            adapter may write only the fields that differ from it.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``base_snapshot``.
     """
 
     operation: PushOperation
@@ -287,6 +300,7 @@ class PushItem:
     attempt: int = 1
     external_id: str | None = None
     base_version: str | None = None
+    base_snapshot: Account | None = attrs.field(default=None, repr=False)
 
     @property
     def account_key(self) -> str:
@@ -462,14 +476,21 @@ class Link:
         external_id: the remote record, or ``None`` when none is known yet.
         version: the remote version last seen.
         lookup: set when the next write must first read the record (see `Lookup`).
+        synced: the account as last synced: the snapshot both sides were known to hold (our
+            write applied, a read-back that found it, or a remote record taken as the base).
+            It is the base of the three-way merge of remote edits (`accountcore.sync.merge`);
+            ``None`` while no such snapshot is known.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``synced``.
     """
 
     account_key: str
     external_id: str | None = None
     version: str | None = None
     lookup: Lookup | None = None
+    synced: Account | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -534,6 +555,13 @@ class Capabilities:
         rate_limits: the advertised limits; the engine never exceeds them.
         error_budget: the client errors the system tolerates before it blocks the key, if
             it does; the engine stays below it.
+        changes_since: whether the adapter reads the records changed since a cursor
+            (`accountcore.sync.RemoteChanges`), so remote edits can be pulled in.
+        stored_fields: the card fields the system stores, as paths (``("summary",
+            "address")``, ``("contact", "email")``; a path covers every field below it), or
+            ``None`` for every field. Read-backs are compared on these fields only: a lost
+            write is recognised, and a remote edit told apart, by what the system can hold;
+            a field it cannot store is never taken from it in a merge.
 
     Raises:
         ValidationError: every broken rule, with its field path: ``max_batch`` not an
@@ -543,7 +571,7 @@ class Capabilities:
 
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
-       ``error_budget``.
+       ``error_budget``, ``changes_since`` and ``stored_fields``.
     """
 
     max_batch: int = 1
@@ -552,10 +580,15 @@ class Capabilities:
     conditional_update: bool = False
     rate_limits: tuple[RateLimit, ...] = ()
     error_budget: ErrorBudget | None = None
+    changes_since: bool = False
+    stored_fields: tuple[tuple[str, ...], ...] | None = None
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
         _count(self.max_batch, "max_batch", problems)
+        _flag(self.changes_since, "changes_since", problems)
+        if self.stored_fields is not None:
+            problems += stored_field_problems(self.stored_fields)
         if self.error_budget is not None and not isinstance(self.error_budget, ErrorBudget):
             message = "error_budget must be an ErrorBudget."
             problems.append(Problem(("error_budget",), "invalid_type", message))
@@ -564,6 +597,40 @@ class Capabilities:
         if self.idempotency_window is not None:
             _duration(self.idempotency_window, "idempotency_window", problems)
         _raise_if(problems + _limit_problems(self.rate_limits))
+
+
+def _card_fields(cls: type) -> dict[str, type | None]:
+    """The fields of a card object, each with its card-object type (``None`` for a value)."""
+    walked = (Address, Contact, Financial, General, Marketing, Relations, Summary)
+    found: dict[str, type | None] = {}
+    for field in attrs.fields(cls):
+        inner = next((kind for kind in walked if kind.__name__ in str(field.type)), None)
+        found[field.name] = inner
+    return found
+
+
+def stored_field_problems(paths: object) -> list[Problem]:
+    """The problems of a ``stored_fields`` value: a tuple of card field paths."""
+    if not isinstance(paths, tuple):
+        message = "stored_fields must be a tuple of field paths, or None."
+        return [Problem(("stored_fields",), "invalid_type", message)]
+    problems: list[Problem] = []
+    for index, path in enumerate(paths):
+        where = ("stored_fields", index)
+        if not isinstance(path, tuple) or not path or not all(isinstance(p, str) for p in path):
+            message = "A stored field is a non-empty tuple of field names."
+            problems.append(Problem(where, "invalid_type", message))
+            continue
+        cls: type | None = Account
+        for name in path:
+            fields = _card_fields(cls) if cls is not None else {}
+            if name not in fields or (name == "id" and cls is Account):
+                dotted = ".".join(path)
+                message = f"{dotted} is not a field of the account card (the key is always stored)."
+                problems.append(Problem(where, "unknown_field", message))
+                break
+            cls = fields[name]
+    return problems
 
 
 def _limit_problems(limits: object) -> list[Problem]:

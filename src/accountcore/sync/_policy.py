@@ -47,13 +47,21 @@ class ConflictRule(enum.Enum):
     """
     What the engine does when the remote record changed under an update.
 
-    ``PARK`` (the default: this is financial master data) holds the change, and the account's
-    newer changes, until the host resolves it. ``LOCAL_WINS`` re-reads the remote version and
-    writes again.
+    ``MERGE`` (the default, as the rule book decides: docs/rules.md#non-empty-systems) reads
+    the record and merges the remote edits field by field into the host's account, against
+    the last synced snapshot (`accountcore.sync.merge`; the driver needs the host's
+    `accountcore.sync.LocalAccounts`): only a field both sides changed is a conflict, and it
+    is reported. Without the host's accounts, or without a synced snapshot to merge against,
+    the change is parked as under ``PARK``. ``PARK`` holds the change, and the account's
+    newer changes, until the host resolves it. ``LOCAL_WINS`` re-reads the remote version
+    and writes again, over the remote edits.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``MERGE``, the new default (``PARK`` was).
     """
 
+    MERGE = "merge"
     PARK = "park"
     LOCAL_WINS = "local_wins"
 
@@ -99,7 +107,7 @@ class SyncPolicy:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=5)
-    on_conflict: ConflictRule = ConflictRule.PARK
+    on_conflict: ConflictRule = ConflictRule.MERGE
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []

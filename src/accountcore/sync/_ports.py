@@ -202,10 +202,12 @@ class TenantState:
             off by it, and the changes behind it keep their attempts. A call that gets
             through sets it back to 0.
         errors: the client errors counted within the error budget's window, oldest first.
+        cursor: where the next pull of remote changes starts
+            (`accountcore.sync.RemoteChanges`); ``None`` before the first pull.
 
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
-       ``held``, ``outages`` and ``errors``.
+       ``held``, ``outages``, ``errors`` and ``cursor``.
     """
 
     paused_until: datetime | None = None
@@ -213,6 +215,7 @@ class TenantState:
     held: Hold | None = None
     outages: int = 0
     errors: tuple[datetime, ...] = ()
+    cursor: str | None = None
 
 
 @attrs.frozen(kw_only=True)

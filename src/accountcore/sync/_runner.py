@@ -12,6 +12,7 @@ from datetime import datetime
 
 import attrs
 
+from ..entities import Account
 from ..errors import (
     AdapterError,
     AuthenticationError,
@@ -24,7 +25,9 @@ from ._engine import Batch, Plan, plan
 from ._events import SyncEvent, SyncEventKind
 from ._model import (
     Capabilities,
+    ChangeKind,
     LimitScope,
+    Link,
     Lookup,
     OutcomeStatus,
     PushItem,
@@ -43,11 +46,12 @@ from ._policy import (
     pause,
     release_errors,
 )
-from ._ports import Disposition, Entry, Outbox, Record, TenantState
+from ._ports import Disposition, Entry, EntryState, Outbox, Record, TenantState
+from ._pull import Incoming, held_back, remote_edited, take_in
 from ._schedule import Schedule
-from ._settle import absorb, begin, settle
+from ._settle import absorb, begin, expedite, settle
 
-__all__ = ["FindCall", "PushCall", "RunReport", "run"]
+__all__ = ["FetchCall", "FindCall", "LocalCall", "PushCall", "RunReport", "TakeCall", "run"]
 
 
 @attrs.frozen
@@ -64,7 +68,28 @@ class PushCall:
     items: tuple[PushItem, ...]
 
 
-Call = FindCall | PushCall
+@attrs.frozen
+class FetchCall:
+    """Ask the accounting system for these records, by external id."""
+
+    external_ids: tuple[str, ...]
+
+
+@attrs.frozen
+class LocalCall:
+    """Ask the host for its current accounts (`LocalAccounts.accounts`)."""
+
+    account_keys: tuple[str, ...]
+
+
+@attrs.frozen
+class TakeCall:
+    """Hand the host the merged accounts to save (`LocalAccounts.take`)."""
+
+    incoming: tuple[Incoming, ...]
+
+
+Call = FindCall | FetchCall | PushCall | LocalCall | TakeCall
 
 
 @attrs.frozen(kw_only=True)
@@ -166,14 +191,33 @@ def _checked(result: object, size: int) -> list[PushOutcome] | None:
 
 
 def _adopting(entry: Entry, now: datetime) -> bool:
-    """Tell whether ``entry`` met its account key taken and waits to adopt that record now."""
+    """Tell whether ``entry`` waits to read its record now: to adopt the record that holds its
+    account key, or to merge the remote edits a conflict showed."""
     outcome = entry.last_outcome
     return (
         entry.lookup is Lookup.VERIFY
         and entry.not_before == now
         and outcome is not None
-        and outcome.code == "account_key_taken"
+        and (outcome.code == "account_key_taken" or outcome.status is OutcomeStatus.CONFLICT)
     )
+
+
+def _landed_create(entry: Entry, link: Link | None) -> bool:
+    """Tell whether ``entry`` went out as a create (its account unlinked) and may have
+    landed."""
+    outcome = entry.last_outcome
+    maybe = entry.state is EntryState.IN_FLIGHT or (outcome is not None and outcome.maybe_applied)
+    return (
+        entry.change.kind in (ChangeKind.CREATE, ChangeKind.UPDATE)
+        and (link is None or link.external_id is None)
+        and maybe
+    )
+
+
+def _conflicted(entry: Entry) -> bool:
+    """Tell whether ``entry``'s last push came back a conflict (counted then)."""
+    outcome = entry.last_outcome
+    return outcome is not None and outcome.status is OutcomeStatus.CONFLICT
 
 
 class _Run:
@@ -186,9 +230,12 @@ class _Run:
         policy: SyncPolicy,
         random: RandomSource,
         now: datetime,
+        local: bool = False,
     ) -> None:
         self.outbox = outbox
         self.capabilities = capabilities
+        self.local = local  # the host gave its accounts: remote edits are merged in
+        self.read: set[str] = set()
         self.schedule = schedule
         self.policy = policy
         self.random = random
@@ -215,6 +262,7 @@ class _Run:
             capabilities=self.capabilities,
             policy=self.policy,
             exclude=self.failed,
+            read=self.read,
         )
 
     def charge(self) -> None:
@@ -223,10 +271,30 @@ class _Run:
         self.outbox.record(Record(tenant=charge(self.outbox.tenant(), limits, self.now)))
 
     def lookups(self, planned: Plan) -> Generator[Call, object, None]:
+        """Read the looked-up accounts' records by account key, and absorb what was found."""
         keys = tuple(entry.change.account_key for entry in planned.lookups)
+        found = yield from self.call(FindCall(keys), keys, "find_by_account_keys")
+        if found is not None:
+            yield from self.absorbed(planned.lookups, found)
+
+    def reads(self, planned: Plan) -> Generator[Call, object, None]:
+        """Read the records of updates about to go out by external id (read before write)."""
+        keys = tuple(entry.change.account_key for entry in planned.reads)
+        links = self.outbox.links(keys)
+        ids = {key: links[key].external_id for key in keys if key in links}
+        wanted = tuple(sorted({i for i in ids.values() if i is not None}))
+        fetched = yield from self.call(FetchCall(wanted), keys, "fetch")
+        if fetched is not None:
+            found = {key: fetched[i] for key, i in ids.items() if i is not None and i in fetched}
+            yield from self.absorbed(planned.reads, found)
+
+    def call(
+        self, call: FindCall | FetchCall, keys: tuple[str, ...], name: str
+    ) -> Generator[Call, object, Mapping[str, RemoteAccount] | None]:
+        """Make a read call; ``None`` when it failed (the tenant paused or held as fits)."""
         self.charge()
         try:
-            found = yield FindCall(keys)
+            found = yield call
         except SyncError as error:
             self.failed.update(keys)
             if isinstance(error, RateLimitedError):
@@ -234,18 +302,109 @@ class _Run:
                 self.paused(pause(self.outbox.tenant(), self.now + wait), "rate_limited")
             else:  # an outage or a hold ends the run; any other error, these accounts' turn
                 self.interrupt(None, error)
-            return
+            return None
         except Exception as error:
-            raise AdapterError(f"find_by_account_keys raised {type(error).__name__}") from error
+            raise AdapterError(f"{name} raised {type(error).__name__}") from error
         if not isinstance(found, Mapping) or not all(
             isinstance(r, RemoteAccount) for r in found.values()
         ):
-            raise AdapterError("find_by_account_keys must return a mapping of RemoteAccount")
+            raise AdapterError(f"{name} must return a mapping of RemoteAccount")
         self.got_through()
+        self.read.update(keys)
+        return found
+
+    def absorbed(
+        self, entries: tuple[Entry, ...], found: Mapping[str, RemoteAccount]
+    ) -> Generator[Call, object, None]:
+        """Merge the remote edits found, and absorb the rest (`absorb`)."""
+        keys = tuple(entry.change.account_key for entry in entries)
         links = self.outbox.links(keys)
-        self.record(absorb(planned.lookups, found, links, now=self.now, policy=self.policy))
-        for entry in planned.lookups:
+        fields = self.capabilities.stored_fields
+        # A create that may have landed and whose record is found: the record holds what the
+        # create wrote, and what differs from it since is a remote edit.
+        bases = dict(links)
+        for entry in entries:
+            key = entry.change.account_key
+            holder = found.get(key)
+            if holder is not None and _landed_create(entry, links.get(key)):
+                bases[key] = Link(
+                    account_key=key,
+                    external_id=holder.external_id,
+                    synced=entry.change.snapshot,
+                )
+        edited = [
+            entry
+            for entry in entries
+            if remote_edited(
+                entry,
+                bases.get(entry.change.account_key),
+                found.get(entry.change.account_key),
+                fields,
+            )
+        ]
+        if edited:
+            yield from self.merge_in(edited, found, bases)
+        rest = [entry for entry in entries if entry not in edited]
+        record = absorb(rest, found, links, now=self.now, policy=self.policy, fields=fields)
+        self.record(record)
+        for entry in rest:
             self.adopted(entry, found.get(entry.change.account_key))
+
+    def merge_in(
+        self, edited: list[Entry], found: Mapping[str, RemoteAccount], links: Mapping[str, Link]
+    ) -> Generator[Call, object, None]:
+        """
+        Records read before a write show remote edits: merge them into the host's accounts
+        (the host saves them, and their changes go in this run), or, without the host's
+        accounts, park the writes as conflicts: nothing is written over the edits.
+        """
+        keys = tuple(entry.change.account_key for entry in edited)
+        if not self.local:
+            parked = tuple(held_back(e, found[e.change.account_key]) for e in edited)
+            self.record(Record(entries=parked))
+            for entry in edited:
+                if not _conflicted(entry):  # a push's conflict was counted when it came
+                    self.tally.add("conflicts")
+                self.tally.events.append(
+                    SyncEvent(
+                        kind=SyncEventKind.CONFLICT,
+                        at=self.now,
+                        code="remote_edited",
+                        message="The record was edited in the accounting system; the change waits",
+                        account_key=entry.change.account_key,
+                        change_id=entry.change.change_id,
+                        external_id=found[entry.change.account_key].external_id,
+                    )
+                )
+            return
+        mine = yield LocalCall(keys)
+        if not isinstance(mine, Mapping) or not all(isinstance(a, Account) for a in mine.values()):
+            raise AdapterError("LocalAccounts.accounts must return a mapping of Account")
+        held = {entry.change.account_key: entry.change.change_id for entry in edited}
+        taken = take_in(
+            [found[key] for key in keys],
+            links,
+            self.outbox.pending(),
+            mine,
+            now=self.now,
+            source="read_before_write",
+            fields=self.capabilities.stored_fields,
+            held=held,
+        )
+        # An account the host no longer has, or one the merge refused: its change waits.
+        merged_keys = {incoming.account_key for incoming in taken.incoming}
+        waiting = [e for e in edited if e.change.account_key not in merged_keys]
+        if waiting:
+            parked = tuple(held_back(e, found[e.change.account_key]) for e in waiting)
+            self.record(Record(entries=parked))
+            self.tally.add("conflicts", sum(not _conflicted(e) for e in waiting))
+        saving = tuple(i for i in taken.incoming if i.save or i.push)
+        if saving:
+            yield TakeCall(saving)
+        self.record(taken.record)
+        self.tally.events.extend(taken.events)
+        # The saved accounts' changes go in this run, on the record just read.
+        self.record(expedite(self.outbox.pending(), merged_keys, now=self.now))
 
     def adopted(self, entry: Entry, found: RemoteAccount | None) -> None:
         """Tell the host that a create whose key was taken adopted the record holding it."""
@@ -399,10 +558,14 @@ class _Run:
             planned = self.plan()
             self.record(planned.record)
             self.tally.add("superseded", planned.superseded)
-            if not planned.lookups and not planned.batches:
+            if not planned.lookups and not planned.reads and not planned.batches:
                 return self.tally.report(planned.wake_at)
             if planned.lookups:
                 yield from self.lookups(planned)
+                if self.stopped:
+                    return self.tally.report(self.outbox.tenant().paused_until)
+            if planned.reads:
+                yield from self.reads(planned)
                 if self.stopped:
                     return self.tally.report(self.outbox.tenant().paused_until)
             for batch in planned.batches:
@@ -421,12 +584,23 @@ def run(
     schedule: Schedule,
     policy: SyncPolicy,
     random: RandomSource,
+    local: bool = False,
 ) -> Generator[Call, object, RunReport]:
     """
     Run the engine until nothing more is due at ``now``; yield the calls to make.
 
     Each account is tried at most once per run after a failure, so a run always ends.
+    ``local``: the driver can ask the host for its accounts (`LocalCall`) and hand it merged
+    ones (`TakeCall`).
     """
     return iter(
-        _Run(outbox, capabilities, schedule=schedule, policy=policy, random=random, now=now)
+        _Run(
+            outbox,
+            capabilities,
+            schedule=schedule,
+            policy=policy,
+            random=random,
+            now=now,
+            local=local,
+        )
     )

@@ -13,6 +13,7 @@ import attrs
 
 from ..errors import Problem, ValidationError
 from ._engine import Batch
+from ._merge import same_stored
 from ._model import (
     ChangeKind,
     Link,
@@ -140,6 +141,11 @@ class _Settler:
         if attempts >= self.policy.max_attempts:
             self.close(entry, Disposition.DEAD_LETTERED, outcome, _KEY_TAKEN)
             return
+        self.read_now(entry, attempts, outcome)
+
+    def read_now(self, entry: Entry, attempts: int, outcome: PushOutcome) -> None:
+        """Read the record at once (in the same run), before the entry goes again: to adopt
+        it, or to merge its remote edits (`ConflictRule.MERGE`)."""
         self.entries.append(
             attrs.evolve(
                 entry,
@@ -160,11 +166,22 @@ class _Settler:
                 self.unlinked.append(key)
             else:
                 external = outcome.external_id or item.external_id
+                wrote = item.operation is not PushOperation.LINK
                 self.links.append(
-                    Link(account_key=key, external_id=external, version=outcome.version)
+                    Link(
+                        account_key=key,
+                        external_id=external,
+                        version=outcome.version,
+                        synced=item.change.snapshot if wrote else None,
+                    )
                 )
             return
-        link = Link(account_key=key, external_id=item.external_id, version=item.base_version)
+        link = Link(
+            account_key=key,
+            external_id=item.external_id,
+            version=item.base_version,
+            synced=item.base_snapshot,
+        )
         attempts = entry.attempts + 1
         if status is OutcomeStatus.RETRYABLE:
             writes = item.operation in (PushOperation.CREATE, PushOperation.UPDATE)
@@ -178,8 +195,11 @@ class _Settler:
             self.tenant = pause(self.tenant, until)
             self.entries.append(attrs.evolve(entry, not_before=until, last_outcome=outcome))
         elif status is OutcomeStatus.CONFLICT:
-            if self.policy.on_conflict is ConflictRule.LOCAL_WINS:
+            rule = self.policy.on_conflict
+            if rule is ConflictRule.LOCAL_WINS:
                 self.retry_later(entry, attempts, outcome, Lookup.REBASE, link)
+            elif rule is ConflictRule.MERGE and link.synced is not None:
+                self.read_now(entry, attempts, outcome)
             else:
                 self.entries.append(
                     attrs.evolve(
@@ -230,7 +250,9 @@ def settle(
     does not count as an attempt. A create rejected with ``account_key_taken`` reads the
     record that holds the key at once and adopts it (see `absorb`); it dead-letters only after
     ``policy.max_attempts``. Any other rejection dead-letters at once: it is never retried.
-    Conflict parks the entry, or, under `ConflictRule.LOCAL_WINS`, rebases and retries.
+    Conflict, under `ConflictRule.MERGE` (the default) with a synced snapshot known, reads
+    the record at once to merge its remote edits; else it parks the entry, or, under
+    `ConflictRule.LOCAL_WINS`, rebases and retries.
 
     Args:
         batch: the batch as planned (the entries as they were before `begin`).
@@ -286,8 +308,10 @@ def _found_record(
     entry: Entry,
     link: Link | None,
     found: RemoteAccount | None,
+    *,
     policy: SyncPolicy,
     now: datetime,
+    fields: tuple[tuple[str, ...], ...] | None,
 ) -> Record:
     key = entry.change.account_key
     base = link if link is not None else Link(account_key=key)
@@ -305,9 +329,20 @@ def _found_record(
         return Record(entries=(ready,), links=(relink,))
     if found is None:
         return _missing(entry, base, lookup, link is not None, now)
-    adopted = Link(account_key=key, external_id=found.external_id, version=found.version)
+    same_record = base.external_id == found.external_id
+    # The synced snapshot stays while the record is the same one; a rebase takes the
+    # record as it is as the new base (the conflict was decided).
+    synced = found.snapshot if lookup is Lookup.REBASE else base.synced if same_record else None
+    adopted = Link(
+        account_key=key, external_id=found.external_id, version=found.version, synced=synced
+    )
     snapshot = entry.change.snapshot
-    if lookup is Lookup.VERIFY and snapshot is not None and found.snapshot == snapshot:
+    if (
+        lookup is Lookup.VERIFY
+        and snapshot is not None
+        and same_stored(found.snapshot, snapshot, fields)
+    ):
+        adopted = attrs.evolve(adopted, synced=snapshot)
         closed = Closed(
             change_id=entry.change.change_id,
             account_key=key,
@@ -317,11 +352,15 @@ def _found_record(
         )
         return Record(closed=(closed,), links=(adopted,))
     moved = base.external_id is not None and found.version != base.version
+    # A record that moved on parks the change, unless a merge decides (a synced snapshot to
+    # merge against; a moved record with edits is merged before this, `take_in`).
+    merges = policy.on_conflict is ConflictRule.MERGE and base.synced is not None
     if (
         lookup is Lookup.VERIFY
         and moved
         and snapshot is not None
-        and policy.on_conflict is ConflictRule.PARK
+        and policy.on_conflict is not ConflictRule.LOCAL_WINS
+        and not merges
     ):
         outcome = PushOutcome.conflict(
             found.version, "The record changed in the accounting system."
@@ -337,6 +376,7 @@ def absorb(
     *,
     now: datetime,
     policy: SyncPolicy = DEFAULT_POLICY,
+    fields: tuple[tuple[str, ...], ...] | None = None,
 ) -> Record:
     """
     Apply what a lookup by account key found, before the looked-up entries are sent.
@@ -344,7 +384,9 @@ def absorb(
     For a write that may have landed (`Lookup.VERIFY`): a remote record equal to the change's
     snapshot means it did land (the entry closes as applied); a record found for an unlinked
     account is adopted (the create becomes an update of it); a record whose version moved on
-    since our link is a conflict. For `Lookup.REBASE`, the remote version becomes the base.
+    since our link is a conflict. For `Lookup.REBASE`, the remote version and record become
+    the base (`Link.version`, `Link.synced`). A record is compared with a snapshot on the
+    fields the system stores (``fields``, `accountcore.sync.Capabilities.stored_fields`).
 
     Args:
         lookups: the entries of `Plan.lookups`.
@@ -352,16 +394,20 @@ def absorb(
         links: the links of their accounts (``Outbox.links``).
         now: the current time.
         policy: the sync policy.
+        fields: the fields the system stores; ``None``: every field.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``fields``; links keep their synced snapshot.
     """
     parts = [
         _found_record(
             entry,
             links.get(entry.change.account_key),
             found.get(entry.change.account_key),
-            policy,
-            now,
+            policy=policy,
+            now=now,
+            fields=fields,
         )
         for entry in lookups
     ]
@@ -401,7 +447,10 @@ def resolve_conflict(
 
     `Resolution.KEEP_LOCAL` sends the change again on top of the remote's current version;
     `Resolution.KEEP_REMOTE` dead-letters it (code ``conflict_kept_remote``) and makes the
-    account's next change start from the remote's current version.
+    account's next change start from the remote's current version: the parked snapshot
+    becomes the link's synced one, so the next merge (a pull, or the read before the next
+    change goes) takes the remote's values over the parked change's, and keeps only what
+    the host changed since.
 
     Raises:
         ValidationError: the entry is not parked (code ``invalid_choice``).
@@ -427,9 +476,13 @@ def resolve_conflict(
         change=entry.change,
     )
     base = link if link is not None else Link(account_key=entry.change.account_key)
+    # The parked snapshot counts as synced: what the remote holds in its place wins in the
+    # next merge, so its fields do not land later with the account's next change.
+    snapshot = entry.change.snapshot
+    synced = snapshot if snapshot is not None and base.external_id is not None else base.synced
     relinked = (
         ()
         if entry.change.kind in (ChangeKind.LINK, ChangeKind.UNLINK)
-        else (attrs.evolve(base, lookup=Lookup.REBASE),)
+        else (attrs.evolve(base, lookup=Lookup.REBASE, synced=synced),)
     )
     return Record(closed=(closed,), links=relinked)

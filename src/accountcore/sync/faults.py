@@ -19,7 +19,13 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ..errors import AuthenticationError, Problem, RemoteUnavailableError, ValidationError
+from ..errors import (
+    AuthenticationError,
+    Problem,
+    RemoteUnavailableError,
+    UnsupportedOperationError,
+    ValidationError,
+)
 from ._model import (
     Capabilities,
     LimitScope,
@@ -29,6 +35,7 @@ from ._model import (
     RemoteAccount,
 )
 from ._ports import AccountingSystem
+from ._pull import ChangePage, RemoteChanges
 
 __all__ = ["Fault", "FaultEvent", "FaultInjectingAccountingSystem", "FaultProfile"]
 
@@ -300,6 +307,23 @@ class FaultInjectingAccountingSystem:
         """
         self._maybe_fail_read()
         return dict(self.inner.find_by_account_keys(account_keys))
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        """
+        Return the inner system's records changed after ``cursor``.
+
+        Raises:
+            RemoteUnavailableError: an injected failure (nothing was applied).
+            AuthenticationError: the credentials expired or the key is blocked.
+            UnsupportedOperationError: the inner system does not read changes.
+
+        .. versionadded:: 0.2
+        """
+        inner = self.inner
+        if not isinstance(inner, RemoteChanges):
+            raise UnsupportedOperationError("The inner system does not read changes.")
+        self._maybe_fail_read()
+        return inner.changes_since(cursor)
 
     def _draw(self, probability: float) -> bool:
         return self._random.random() < probability

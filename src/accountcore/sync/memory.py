@@ -36,6 +36,7 @@ from ._model import (
     RateLimit,
     RemoteAccount,
 )
+from ._pull import ChangePage
 
 __all__ = ["InMemoryAccountingSystem", "InMemoryOutbox"]
 
@@ -44,6 +45,7 @@ _DEFAULT_CAPABILITIES = Capabilities(
     idempotency_keys=True,
     idempotency_window=timedelta(hours=24),
     conditional_update=True,
+    changes_since=True,
 )
 _NOT_FOUND = PushOutcome.rejected("not_found", "The accounting system has no such record.")
 _NO_SNAPSHOT = PushOutcome.rejected("snapshot_mismatch", "A create or update needs a snapshot.")
@@ -98,6 +100,10 @@ class InMemoryAccountingSystem:
             as the adapter guide asks of a system without idempotency keys.
         unique_codes: refuse a create or update whose account code another record holds
             (code ``code_taken``), as systems that keep customer codes unique do.
+        page_size: the most records a `changes_since` page lists.
+
+    Every write is numbered; `changes_since` lists the records written after a cursor (the
+    number of the last write a page covers), each once, as it is now.
 
     Attributes:
         applied: every item that was applied, in order (not duplicates, not refusals).
@@ -113,7 +119,15 @@ class InMemoryAccountingSystem:
         capabilities: Capabilities = _DEFAULT_CAPABILITIES,
         unique_account_keys: bool = True,
         unique_codes: bool = False,
+        page_size: int = 50,
     ) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValidationError(
+                [Problem(("page_size",), "out_of_range", "page_size must be at least 1.")]
+            )
+        self._page_size = page_size
+        self._written: dict[str, int] = {}  # external id -> number of its last write
+        self._writes = 0
         self._clock = clock
         self._capabilities = capabilities
         self._unique = unique_account_keys
@@ -182,6 +196,33 @@ class InMemoryAccountingSystem:
         """
         self._admit_or_raise()
         return {key: found[0] for key in account_keys if (found := self.records_for(key))}
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        """
+        Return the records written after ``cursor`` (``None``: all), oldest write first, at
+        most ``page_size`` of them; the page's cursor is the number of its last write.
+
+        Raises:
+            ValidationError: ``cursor`` is not one this system gave (``invalid_format``).
+            RateLimitedError: a rate limit refused the call.
+        """
+        after = 0
+        if cursor is not None:
+            if not isinstance(cursor, str) or not cursor.isdigit():
+                raise ValidationError(
+                    [Problem(("cursor",), "invalid_format", "Not a cursor of this system.")]
+                )
+            after = int(cursor)
+        self._admit_or_raise()
+        # Records by their last write, oldest first (dicts keep the order of insertion).
+        changed = [(n, i) for i, n in self._written.items() if n > after]
+        page = changed[: self._page_size]
+        last = page[-1][0] if page else max(after, 0)
+        return ChangePage(
+            records=tuple(self._records[i] for _, i in page),
+            cursor=str(last),
+            more=len(changed) > len(page),
+        )
 
     def records_for(self, account_key: str) -> list[RemoteAccount]:
         """
@@ -336,6 +377,9 @@ class InMemoryAccountingSystem:
         if record.account_key is not None:
             self._by_key.setdefault(record.account_key, set()).add(record.external_id)
         self._records[record.external_id] = record
+        self._writes += 1
+        self._written.pop(record.external_id, None)
+        self._written[record.external_id] = self._writes
 
 
 def _as_duplicate(outcome: PushOutcome) -> PushOutcome:
