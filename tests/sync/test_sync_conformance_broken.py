@@ -17,11 +17,13 @@ from accountcore import Account
 from accountcore.sync import (
     AccountingSystem,
     Capabilities,
+    ChangePage,
     OutcomeStatus,
     PushItem,
     PushOperation,
     PushOutcome,
     RemoteAccount,
+    RemoteChanges,
 )
 from accountcore.sync.conformance import (
     AccountingSystemContract,
@@ -33,6 +35,14 @@ from accountcore.sync.memory import InMemoryAccountingSystem
 DEFAULT = InMemoryAccountingSystem(clock=Clock()).capabilities
 UNCONDITIONAL = attrs.evolve(DEFAULT, conditional_update=False)
 NOT_FOUND = PushOutcome.rejected("not_found", "No such record.")
+
+
+class AsyncReader(AsyncWrapper):
+    """The async wrapper, with the plain system's read of changes behind a coroutine."""
+
+    async def changes_since(self, cursor: str | None) -> ChangePage:
+        assert isinstance(self.inner, RemoteChanges), "the plain system reads no changes"
+        return self.inner.changes_since(cursor)
 
 
 class Wrapper:
@@ -55,6 +65,9 @@ class Wrapper:
 
     def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
         return self.inner.find_by_account_keys(account_keys)
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        return self.inner.changes_since(cursor)
 
 
 class OneOutcomeShort(Wrapper):
@@ -170,6 +183,10 @@ class RetimedRecords(Wrapper):
     def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
         return {k: self.retime(r) for k, r in self.inner.find_by_account_keys(account_keys).items()}
 
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        page = self.inner.changes_since(cursor)
+        return attrs.evolve(page, records=tuple(self.retime(r) for r in page.records))
+
 
 class NaiveDatetimes(RetimedRecords):
     retime = staticmethod(lambda r: attrs.evolve(r, modified_at=r.modified_at.replace(tzinfo=None)))
@@ -231,6 +248,63 @@ class DropsRemarks(Wrapper):
         )
 
 
+class DropsLastOfEachPage(Wrapper):
+    """Lose the last record of every page of changes: the cursor still moves past it."""
+
+    def __init__(self) -> None:
+        super().__init__(InMemoryAccountingSystem(clock=Clock(), page_size=3))
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        page = self.inner.changes_since(cursor)
+        return attrs.evolve(page, records=page.records[:-1])
+
+
+class ListsFirstSeenSnapshots(Wrapper):
+    """List each record as it was when first listed: a stale cache of the read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: dict[str, RemoteAccount] = {}
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        page = self.inner.changes_since(cursor)
+        records = tuple(self.seen.setdefault(r.external_id, r) for r in page.records)
+        return attrs.evolve(page, records=records)
+
+
+class ListsKeyedRecordsOnly(Wrapper):
+    """Leave out the records that carry no account key (unlinked, or the key moved off)."""
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        page = self.inner.changes_since(cursor)
+        records = tuple(r for r in page.records if r.account_key is not None)
+        return attrs.evolve(page, records=records)
+
+
+class EndlessEmptyPages(Wrapper):
+    """Answer an empty page with more=True, on the cursor it was given: it never ends."""
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        page = self.inner.changes_since(cursor)
+        return page if page.records else attrs.evolve(page, more=True)
+
+
+class AcceptsAnyCursor(Wrapper):
+    """Read a cursor it never gave as no cursor: everything again, no ValidationError."""
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        return self.inner.changes_since(cursor if cursor and cursor.isdigit() else None)
+
+
+class RaisesValueErrorOnBadCursor(Wrapper):
+    """Let a plain ValueError out of a cursor it cannot parse."""
+
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        if cursor is not None and not cursor.isdigit():
+            raise ValueError(f"invalid literal for int(): {cursor!r}")
+        return self.inner.changes_since(cursor)
+
+
 #: Each broken adapter and the contract tests that must catch it.
 TABLE: list[tuple[type[Wrapper], tuple[str, ...]]] = [
     (OneOutcomeShort, ("test_outcomes_match_items_in_count_and_order",)),
@@ -259,6 +333,29 @@ TABLE: list[tuple[type[Wrapper], tuple[str, ...]]] = [
     (LinkDoesNotMoveKey, ("test_link_moves_the_account_key_and_unlink_removes_it",)),
     (UnlinkKeepsKey, ("test_link_moves_the_account_key_and_unlink_removes_it",)),
     (DropsRemarks, ("test_snapshot_reads_back_as_written",)),
+    (
+        DropsLastOfEachPage,
+        (
+            "test_changes_since_lists_every_record_as_fetch_reads_it",
+            "test_changes_since_lists_an_updated_record_again",
+            "test_changes_since_lists_links_and_unlinks",
+        ),
+    ),
+    (
+        ListsFirstSeenSnapshots,
+        (
+            "test_changes_since_lists_an_updated_record_again",
+            "test_changes_since_lists_links_and_unlinks",
+            "test_changes_since_lists_nothing_stale_from_the_final_cursor",
+        ),
+    ),
+    (ListsKeyedRecordsOnly, ("test_changes_since_lists_links_and_unlinks",)),
+    (EndlessEmptyPages, ("test_changes_since_lists_nothing_stale_from_the_final_cursor",)),
+    (AcceptsAnyCursor, ("test_changes_since_refuses_a_cursor_it_never_gave",)),
+    (
+        RaisesValueErrorOnBadCursor,
+        ("test_changes_since_refuses_a_cursor_it_never_gave", "test_only_sync_errors_escape"),
+    ),
 ]
 CASES = [(variant, test) for variant, tests in TABLE for test in tests]
 CONTRACT_TESTS = sorted(name for name in dir(AccountingSystemContract) if name.startswith("test_"))
@@ -267,7 +364,7 @@ CONTRACT_TESTS = sorted(name for name in dir(AccountingSystemContract) if name.s
 def run_kit_test(name: str, system: AccountingSystem, *, asynchronous: bool) -> None:
     """Call one contract test directly, as pytest would, on ``system``."""
     if asynchronous:
-        getattr(AsyncAccountingSystemContract(), name)(AsyncWrapper(system))
+        getattr(AsyncAccountingSystemContract(), name)(AsyncReader(system))
     else:
         getattr(AccountingSystemContract(), name)(system)
 
@@ -326,6 +423,9 @@ class TestStateMachineOnBrokenAdapters:
             KeepsVersionOnUpdate,
             LinkDoesNotMoveKey,
             DropsRemarks,
+            DropsLastOfEachPage,
+            ListsFirstSeenSnapshots,
+            ListsKeyedRecordsOnly,
         ],
         ids=lambda v: v.__name__,
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Generic
 
 import pytest
 
-from ...errors import SyncError, UnsupportedOperationError
+from ...errors import SyncError, UnsupportedOperationError, ValidationError
 from .._model import (
     ChangeKind,
     PushItem,
@@ -38,6 +38,9 @@ from ._support import (
 )
 
 __all__ = ["AccountingSystemContract", "AsyncAccountingSystemContract"]
+
+#: How many records the tests of `changes_since` create: more than a small page holds.
+_CHANGED = 7
 
 
 class _Contract(_Builders, Generic[_SystemT]):
@@ -244,6 +247,8 @@ class _Contract(_Builders, Generic[_SystemT]):
             records = [self._record(port, external_id)]
             self._update(port, a, 2, external_id, created.version)
             records += [self._record(port, external_id), *port.find_by_account_keys([a]).values()]
+            if port.capabilities.changes_since:
+                records += port.read_to_end(None)[0].values()
             for record in records:
                 assert _is_utc(record.modified_at), (
                     f"modified_at {record.modified_at!r} is not aware UTC"
@@ -301,10 +306,15 @@ class _Contract(_Builders, Generic[_SystemT]):
                 cases.append(
                     (f"{what} lookup", functools.partial(port.find_by_account_keys, values))
                 )
+            if port.capabilities.changes_since:
+                # A ValidationError (a cursor the system never gave) is allowed, and only there.
+                for cursor in ("", self.unknown_cursor):
+                    read = functools.partial(port.changes_since, cursor)
+                    cases.append((f"a read of changes from {cursor!r}", read))
             for description, call in cases:
                 try:
                     call()
-                except SyncError:
+                except (SyncError, ValidationError):
                     pass
                 except AssertionError as error:
                     raise AssertionError(f"{description}: {error}") from error
@@ -350,15 +360,152 @@ class _Contract(_Builders, Generic[_SystemT]):
         assert found is not None, f"{key!r} is not found"
         self._assert_holds(found, key, version, "on find_by_account_keys")
 
+    def _create_many(self, port: _CheckedSystem) -> tuple[list[str], list[str], list[PushOutcome]]:
+        keys = [self.account_key(f"changed-{n}") for n in range(_CHANGED)]
+        outcomes = self._push(port, [self.item(_CREATE, key) for key in keys])
+        ids = [self._created(outcome, key) for outcome, key in zip(outcomes, keys, strict=True)]
+        return keys, ids, outcomes
+
+    def _read_changes(
+        self, port: _CheckedSystem, cursor: str | None, ids: Collection[str]
+    ) -> tuple[dict[str, RemoteAccount], str | None]:
+        """Read changes to the end; each listed record of ``ids`` is as fetch reads it now."""
+        listed, cursor = port.read_to_end(cursor)
+        mine = [external_id for external_id in listed if external_id in ids]
+        current = port.fetch(mine) if mine else {}
+        for external_id in mine:
+            record, now = listed[external_id], current.get(external_id)
+            assert now is not None, f"changes_since lists {external_id!r}, fetch does not find it"
+            assert (record.account_key, record.version) == (now.account_key, now.version), (
+                f"changes_since lists {external_id!r} carrying {record.account_key!r} at version "
+                f"{record.version!r}, fetch reads {now.account_key!r} at {now.version!r}: a "
+                "record is listed as it is now"
+            )
+            assert self.comparable(record.snapshot) == self.comparable(now.snapshot), (
+                f"changes_since lists {external_id!r} with another snapshot than fetch reads"
+            )
+        return listed, cursor
+
+    def _assert_listed(self, listed: Collection[str], ids: Sequence[str], after: str) -> None:
+        missing = [external_id for external_id in ids if external_id not in listed]
+        assert not missing, f"{after}, reading changes to the end does not list {missing}"
+
+    def test_changes_since_lists_every_record_as_fetch_reads_it(self, system: _SystemT) -> None:
+        """
+        Read from no cursor until ``more`` is false, changes_since lists every record created,
+        each with the account key, version and snapshot fetch reads.
+        """
+        with self._open(system) as port:
+            if not port.capabilities.changes_since:
+                return
+            _, ids, _ = self._create_many(port)
+            listed, _ = self._read_changes(port, None, ids)
+            self._assert_listed(listed, ids, f"after {len(ids)} creates")
+
+    def test_changes_since_lists_an_updated_record_again(self, system: _SystemT) -> None:
+        """
+        Read to the end, then update the oldest record: reading on from the last cursor lists
+        it again, with its new version and snapshot.
+        """
+        with self._open(system) as port:
+            if not port.capabilities.changes_since:
+                return
+            keys, ids, outcomes = self._create_many(port)
+            _, cursor = self._read_changes(port, None, ids)
+            updated = self._update(port, keys[0], 2, ids[0], outcomes[0].version)
+            assert updated.status is _APPLIED, f"an update answered {_describe(updated)}"
+            listed, _ = self._read_changes(port, cursor, ids)
+            self._assert_listed(listed, ids[:1], f"after an update of {ids[0]!r}")
+            self._assert_holds(listed[ids[0]], keys[0], 2, "read from changes_since")
+            assert updated.version in (None, listed[ids[0]].version), (
+                f"changes_since lists {ids[0]!r} at version {listed[ids[0]].version!r}, the "
+                f"update reported {updated.version!r}"
+            )
+
+    def test_changes_since_lists_links_and_unlinks(self, system: _SystemT) -> None:
+        """
+        A link moves the account key onto a record and off another, an unlink removes it:
+        reading on lists each record whose key changed, records left with no key too.
+        """
+        with self._open(system) as port:
+            if not port.capabilities.changes_since:
+                return
+            a, b = self.account_key("a"), self.account_key("b")
+            ids = [self._created(self._create(port, key), key) for key in (a, b)]
+            old, target = ids
+            _, cursor = self._read_changes(port, None, ids)
+            linked = port.push([self.item(_LINK, a, 2, external_id=target)])[0]
+            assert linked.status is _APPLIED, f"a link answered {_describe(linked)}"
+            listed, cursor = self._read_changes(port, cursor, ids)
+            self._assert_listed(listed, ids, f"after a link of {a!r} onto {target!r}")
+            keys = [listed[old].account_key, listed[target].account_key]
+            assert keys == [None, a], f"after the link the records are listed carrying {keys}"
+            unlinked = port.push([self.item(_UNLINK, a, 3, external_id=target)])[0]
+            assert unlinked.status is _APPLIED, f"an unlink answered {_describe(unlinked)}"
+            listed, _ = self._read_changes(port, cursor, ids)
+            self._assert_listed(listed, [target], f"after an unlink of {target!r}")
+            assert listed[target].account_key is None, "the unlinked record is listed with a key"
+
+    def test_changes_since_lists_nothing_stale_from_the_final_cursor(
+        self, system: _SystemT
+    ) -> None:
+        """
+        With nothing changed, reading on from the final cursor ends, and lists no record
+        other than as fetch reads it (an unchanged record listed again is allowed).
+        """
+        with self._open(system) as port:
+            if not port.capabilities.changes_since:
+                return
+            keys, ids, outcomes = self._create_many(port)
+            _, cursor = self._read_changes(port, None, ids)
+            self._update(port, keys[0], 2, ids[0], outcomes[0].version)
+            for _ in range(3):
+                _, cursor = self._read_changes(port, cursor, ids)
+
+    def test_changes_since_refuses_a_cursor_it_never_gave(self, system: _SystemT) -> None:
+        """
+        A made-up cursor (`unknown_cursor`) raises ValidationError with a problem at
+        ("cursor",), not another error and not a page.
+        """
+        with self._open(system) as port:
+            if not port.capabilities.changes_since:
+                return
+            a = self.account_key("a")
+            self._create(port, a)
+            port.read_to_end(None)
+            cursor = self.unknown_cursor
+            try:
+                page = port.changes_since(cursor)
+            except ValidationError as error:
+                paths = [problem.path for problem in error.problems]
+                assert ("cursor",) in paths, (
+                    f"the made-up cursor {cursor!r} was refused at {paths}, not at ('cursor',)"
+                )
+                return
+            except SyncError as error:
+                raise AssertionError(
+                    f"the made-up cursor {cursor!r} raised {type(error).__name__}, not "
+                    "ValidationError at ('cursor',)"
+                ) from error
+            raise AssertionError(
+                f"the made-up cursor {cursor!r} read a page of {len(page.records)} records "
+                "instead of raising ValidationError at ('cursor',)"
+            )
+
 
 class AccountingSystemContract(_Contract[AccountingSystem]):
     """
     The contract every `AccountingSystem` adapter must pass, as a pytest base class.
 
     Subclass it in a ``Test*`` class and override the `system` fixture to return a fresh,
-    empty system. Optional hooks: `account_key`, `snapshot`, `comparable`, `change`, `item`
-    and `unknown_external_id`. Each test method takes the system as its only argument, so it
-    can also be called directly.
+    empty system. Optional hooks: `account_key`, `snapshot`, `comparable`, `change`, `item`,
+    `unknown_external_id` and `unknown_cursor`. Each test method takes the system as its
+    only argument, so it can also be called directly.
+
+    The ``test_changes_since_*`` tests check the incremental read
+    (`accountcore.sync.RemoteChanges`) of a system that declares
+    ``capabilities.changes_since``; they pass at once for one that does not. They read to
+    the end from no cursor first, so on a shared sandbox they list every record it holds.
 
     .. versionadded:: 0.1
     """

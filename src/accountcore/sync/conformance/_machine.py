@@ -9,7 +9,7 @@ from collections.abc import Callable
 import attrs
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from .._model import (
     PushItem,
@@ -29,6 +29,7 @@ from ._support import (
     _CheckedSystem,
     _describe,
     _is_utc,
+    _read_to_end,
 )
 
 __all__ = ["AccountingSystemStateMachine", "make_state_machine"]
@@ -36,6 +37,8 @@ __all__ = ["AccountingSystemStateMachine", "make_state_machine"]
 
 _NAMES = ("a", "b", "c")
 _MODEL_UNKNOWN = "unknown"
+#: The reference version of a record not read yet from changes_since (no version equals it).
+_UNREAD = object()
 
 
 @attrs.frozen
@@ -82,6 +85,13 @@ class AccountingSystemStateMachine(_Builders, RuleBasedStateMachine):
     are paired by creation order and versions by time of reading, so the adapter's own
     tokens are fine.
 
+    When the adapter declares ``capabilities.changes_since``, a further step reads the
+    changes of both systems from the machine's cursors to the end (``more`` false). Every
+    record written since the previous read (created, updated, linked or unlinked, or whose
+    account key a link moved off) must be listed by both, each as it is now: the adapter's
+    listing with the version its fetch reads, and the key and snapshot of the reference.
+    Records the machine did not create (a shared sandbox) are ignored.
+
     The adapter must not throttle or fail during a run, and must remember idempotency keys
     for the length of a run. Build one with `make_state_machine`, or subclass and override
     `make_system` and the hooks.
@@ -105,6 +115,10 @@ class AccountingSystemStateMachine(_Builders, RuleBasedStateMachine):
         self._versions: list[list[tuple[str | None, str | None]]] = []
         self._sent: list[tuple[PushItem, PushItem]] = []
         self._serial = 0
+        # Where the next read of changes starts (the reference's, the adapter's), and each
+        # reference record's version at the last read.
+        self._cursors: tuple[str | None, str | None] = (None, None)
+        self._read_versions: dict[str, str | None] = {}
 
     def make_system(self) -> AccountingSystem:
         """
@@ -129,6 +143,41 @@ class AccountingSystemStateMachine(_Builders, RuleBasedStateMachine):
         for (item, _), holder, want, got in zip(batch, holders, expected, actual, strict=True):
             self._agree(item, holder, want, got)
         self._sent.extend(batch)
+
+    @precondition(lambda self: self.model.capabilities.changes_since)
+    @rule()
+    def read_changes(self) -> None:
+        """
+        Read both systems' changes to the end; require every record written since the last
+        read listed by both, each as it is now.
+        """
+        model_cursor, adapter_cursor = self._cursors
+        want, model_cursor = _read_to_end(self.model.changes_since, model_cursor)
+        got, adapter_cursor = self.adapter.read_to_end(adapter_cursor)
+        self._cursors = (model_cursor, adapter_cursor)
+        if not self._records:
+            return
+        models = self.model.fetch([model_id for model_id, _ in self._records])
+        adapters = self.adapter.fetch([adapter_id for _, adapter_id in self._records])
+        for model_id, adapter_id in self._records:
+            now = models[model_id]
+            if self._read_versions.get(model_id, _UNREAD) != now.version:
+                assert model_id in want, f"the reference does not list {model_id!r}"
+                assert adapter_id in got, (
+                    f"record {adapter_id!r} was written since the last read of changes, and "
+                    "changes_since does not list it"
+                )
+            self._read_versions[model_id] = now.version
+            listed = got.get(adapter_id)
+            if listed is None:
+                continue
+            what = f"record {adapter_id!r} as changes_since lists it"
+            self._same_record(listed, now, what)
+            current = adapters.get(adapter_id)
+            assert current is not None, f"record {adapter_id!r} is listed, but fetch lost it"
+            assert listed.version == current.version, (
+                f"{what} is at version {listed.version!r}, fetch reads {current.version!r}"
+            )
 
     @invariant()
     def systems_agree(self) -> None:

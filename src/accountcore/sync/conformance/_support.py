@@ -14,7 +14,7 @@ from typing import ClassVar, TypeVar
 import attrs
 
 from ...entities import Account, AccountType, Address
-from ...errors import SyncError
+from ...errors import SyncError, ValidationError
 from .._model import (
     Capabilities,
     Change,
@@ -26,6 +26,7 @@ from .._model import (
     RemoteAccount,
 )
 from .._ports import AccountingSystem, AsyncAccountingSystem
+from .._pull import ChangePage
 
 __all__: list[str] = []
 
@@ -40,6 +41,8 @@ _CONFLICT, _REJECTED = OutcomeStatus.CONFLICT, OutcomeStatus.REJECTED
 _SystemT = TypeVar("_SystemT")
 _ArgT = TypeVar("_ArgT")
 _ResultT = TypeVar("_ResultT")
+#: Reading changes to the end that takes more pages than this is taken for a loop.
+_MOST_PAGES = 10_000
 
 
 @functools.cache
@@ -65,17 +68,47 @@ def _describe(outcome: PushOutcome) -> str:
     return f"{outcome.status.name}{code} (external id {outcome.external_id!r})"
 
 
-def _call(method: Callable[[_ArgT], _ResultT], argument: _ArgT) -> _ResultT:
+def _call(
+    method: Callable[[_ArgT], _ResultT],
+    argument: _ArgT,
+    allowed: tuple[type[Exception], ...] = (SyncError,),
+) -> _ResultT:
     try:
         return method(argument)
-    except SyncError:
+    except allowed:
         raise
     except Exception as error:
         name = getattr(method, "__name__", "a port method")
+        also = " (and ValidationError for a cursor it never gave)" if len(allowed) > 1 else ""
         raise AssertionError(
             f"{name} raised {type(error).__name__}: {error}; an adapter may raise only "
-            "accountcore SyncErrors"
+            f"accountcore SyncErrors{also}"
         ) from error
+
+
+def _read_to_end(
+    read: Callable[[str | None], ChangePage], cursor: str | None
+) -> tuple[dict[str, RemoteAccount], str | None]:
+    """
+    Read changes from ``cursor`` until a page says no more follows.
+
+    Returns the records listed, by external id (the last listing of each), and the cursor
+    after the last page.
+    """
+    listed: dict[str, RemoteAccount] = {}
+    seen = {cursor}
+    for _ in range(_MOST_PAGES):
+        page = read(cursor)
+        listed.update((record.external_id, record) for record in page.records)
+        cursor = page.cursor
+        if not page.more:
+            return listed, cursor
+        assert cursor not in seen, (
+            f"changes_since answered more=True with the cursor {cursor!r} it gave earlier in "
+            "this read: reading to the end would never end"
+        )
+        seen.add(cursor)
+    raise AssertionError(f"changes_since still answered more=True after {_MOST_PAGES} pages")
 
 
 class _CheckedSystem:
@@ -85,6 +118,7 @@ class _CheckedSystem:
 
     def __init__(self, system: AccountingSystem) -> None:
         self._system = system
+        self._cursors: set[str] = set()
 
     @property
     def capabilities(self) -> Capabilities:
@@ -120,6 +154,55 @@ class _CheckedSystem:
             )
         return found
 
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        """
+        Read one page of changes; only a system that declares ``changes_since`` is asked.
+
+        A `ValidationError` may escape only for a cursor the system never gave.
+        """
+        assert self.capabilities.changes_since, (
+            "the kit reads changes only from a system that declares capabilities.changes_since"
+        )
+        read = getattr(self._system, "changes_since", None)
+        assert callable(read), (
+            "the system declares capabilities.changes_since but has no changes_since method"
+        )
+        try:
+            page = _call(read, cursor, (SyncError, ValidationError))
+        except ValidationError as error:
+            what = "a read from the beginning" if cursor is None else f"its own cursor {cursor!r}"
+            assert cursor is not None and cursor not in self._cursors, (
+                f"changes_since raised ValidationError on {what}: {error}"
+            )
+            raise
+        assert isinstance(page, ChangePage), (
+            f"changes_since returned a {type(page).__name__}, not a ChangePage"
+        )
+        listed: set[str] = set()
+        for record in page.records:
+            assert isinstance(record, RemoteAccount), "changes_since listed a non-RemoteAccount"
+            assert record.external_id not in listed, (
+                f"changes_since listed record {record.external_id!r} twice in one page"
+            )
+            listed.add(record.external_id)
+            assert _is_utc(record.modified_at), (
+                f"changes_since listed record {record.external_id!r} with modified_at "
+                f"{record.modified_at!r}, not aware UTC"
+            )
+        assert not page.more or page.cursor != cursor, (
+            f"changes_since answered more=True without moving the cursor on from {cursor!r}: "
+            "the next read would repeat the page"
+        )
+        self._cursors.add(page.cursor)
+        return page
+
+    def read_to_end(self, cursor: str | None) -> tuple[dict[str, RemoteAccount], str | None]:
+        """
+        Read changes from ``cursor`` until ``more`` is false: the records by external id
+        (each as last listed) and the final cursor.
+        """
+        return _read_to_end(self.changes_since, cursor)
+
 
 class _BlockingSystem:
     """
@@ -143,6 +226,19 @@ class _BlockingSystem:
     def find_by_account_keys(self, account_keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
         return self._loop.run_until_complete(self._system.find_by_account_keys(account_keys))
 
+    @property
+    def changes_since(self) -> Callable[[str | None], ChangePage] | None:
+        """The async system's read of changes, run on the loop, if it has one."""
+        read = getattr(self._system, "changes_since", None)
+        if not callable(read):
+            return None
+
+        def changes_since(cursor: str | None) -> ChangePage:
+            page: ChangePage = self._loop.run_until_complete(read(cursor))
+            return page
+
+        return changes_since
+
 
 class _Builders:
     """
@@ -152,6 +248,10 @@ class _Builders:
     #: An external id the system never holds. Override it with one in your system's own id
     #: format (say, a random GUID) if the system refuses malformed ids as a whole call.
     unknown_external_id: ClassVar[str] = "conformance-unknown"
+
+    #: A cursor the system never gives; `changes_since` must refuse it with a
+    #: ``ValidationError`` at ``("cursor",)``. Override it if this one could be a real cursor.
+    unknown_cursor: ClassVar[str] = "not-a-cursor"
 
     #: Set it when the system refuses two records with one account code (``code_taken``),
     #: so the reference the state machine compares with refuses them too.
