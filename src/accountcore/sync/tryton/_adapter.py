@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
 
 from ...errors import (
@@ -25,16 +27,29 @@ from .._model import (
     PushOutcome,
     RemoteAccount,
 )
+from .._pull import ChangePage
 from ._batch import BatchWriter, party_id
 from ._errors import error_of, outcome_of
 from ._party import ImportPage, ImportProblem, Party
-from ._store import PartyStore
+from ._store import Mark, PartyStore
 
 __all__ = ["ImportPage", "ImportProblem", "TrytonAccountingSystem"]
 
 _T = TypeVar("_T")
 #: The largest batch the adapter takes.
 MAX_BATCH: Final = 100
+#: The most parties a page of `TrytonAccountingSystem.changes_since` may list.
+MAX_PAGE: Final = 1000
+#: The longest overlap a read of changes may take back.
+MAX_OVERLAP: Final = timedelta(days=1)
+#: How far back a read of changes looks again, for writes that committed late.
+DEFAULT_OVERLAP: Final = timedelta(minutes=5)
+#: A time in a cursor: UTC, to the microsecond.
+_TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
+#: A cursor of `changes_since`: ``<time>/<party id>``, and ``/<time>`` while a read pages on.
+_CURSOR: Final = re.compile(rf"({_TIME})/(\d{{1,18}})(?:/({_TIME}))?", re.ASCII)
+#: Before every change.
+_FIRST: Final[Mark] = (datetime.min.replace(tzinfo=timezone.utc), 0)
 
 
 class TrytonAccountingSystem:
@@ -55,12 +70,18 @@ class TrytonAccountingSystem:
         max_batch: the largest batch the adapter declares (1 to 100).
         generic_party: the code of the party a Generic customer class posts to.
         context: extra Tryton context for every transaction (say, ``{"language": "nl"}``).
+        page_size: the most parties a `changes_since` page lists (1 to 1,000).
+        overlap: how far before the time of a read of changes the next read looks again,
+            for writes of transactions that were still running (0 to one day; see
+            `changes_since`).
 
     Raises:
-        ValidationError: ``max_batch`` is out of range.
+        ValidationError: ``max_batch``, ``page_size`` or ``overlap`` is out of range.
         AdapterError: the database is missing, or it has not activated ``accountcore_sync``.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       `changes_since`, with ``page_size`` and ``overlap``.
     """
 
     def __init__(
@@ -71,17 +92,37 @@ class TrytonAccountingSystem:
         max_batch: int = 50,
         generic_party: str | None = None,
         context: Mapping[str, object] | None = None,
+        page_size: int = 100,
+        overlap: timedelta = DEFAULT_OVERLAP,
     ) -> None:
+        problems = []
         if not 1 <= max_batch <= MAX_BATCH:
-            raise ValidationError(
-                [Problem(("max_batch",), "out_of_range", f"max_batch is 1 to {MAX_BATCH}.")]
+            problems.append(
+                Problem(("max_batch",), "out_of_range", f"max_batch is 1 to {MAX_BATCH}.")
             )
+        if isinstance(page_size, bool) or not isinstance(page_size, int):
+            problems.append(Problem(("page_size",), "invalid_type", "page_size is a number."))
+        elif not 1 <= page_size <= MAX_PAGE:
+            message = f"page_size is 1 to {MAX_PAGE:,}."
+            problems.append(Problem(("page_size",), "out_of_range", message))
+        if not isinstance(overlap, timedelta):
+            problems.append(Problem(("overlap",), "invalid_type", "overlap is a timedelta."))
+        elif not timedelta(0) <= overlap <= MAX_OVERLAP:
+            message = "overlap is zero to one day."
+            problems.append(Problem(("overlap",), "out_of_range", message))
+        if problems:
+            raise ValidationError(problems)
+        self._page_size = page_size
+        self._overlap = overlap
         self._database = database
         self._user = user
         # Inactive parties are accounts too: every search must find them.
         self._context = {**(context or {}), "active_test": False}
         self._capabilities = Capabilities(
-            max_batch=max_batch, idempotency_keys=False, conditional_update=True
+            max_batch=max_batch,
+            idempotency_keys=False,
+            conditional_update=True,
+            changes_since=True,
         )
         self._pool = _open_pool(database)
         self._store = PartyStore(self._pool)
@@ -100,7 +141,8 @@ class TrytonAccountingSystem:
     @property
     def capabilities(self) -> Capabilities:
         """
-        Return what the adapter supports: conditional updates, no idempotency keys.
+        Return what the adapter supports: conditional updates and reads of changes, no
+        idempotency keys.
         """
         return self._capabilities
 
@@ -232,6 +274,56 @@ class TrytonAccountingSystem:
 
         return self._read(read)
 
+    def changes_since(self, cursor: str | None) -> ChangePage:
+        """
+        Return the parties changed after ``cursor`` (``None``: every party), a page at a time.
+
+        A party changes when it or one of its addresses, contact mechanisms or identifiers
+        (the records its version covers) is created or written; inactive ones included. Its
+        place in the order is the latest create or write date among those records, then its
+        id; the page lists the parties after the cursor in that order, each once and read as
+        `fetch` reads it. Deleting a child record through its party (as the party's form
+        does) writes the party; deleting one on its own leaves no date behind, and the party
+        comes with its next edit.
+
+        Tryton stamps a write with the time its transaction started, so a transaction that
+        commits after a read can add a change earlier than the parties that read listed.
+        When a read has no more pages (``more`` false), its cursor therefore goes back to
+        ``overlap`` before the time the read began (when that is earlier than the last
+        change listed), and the next read lists the parties changed since then again. The
+        engine takes a record it already holds as its own write coming back, so a party
+        listed twice costs a comparison; a party never listed would be an edit lost. A
+        transaction that runs longer than ``overlap`` can still be missed.
+
+        A party that does not read as a valid account is listed only when it holds an
+        account key (the engine reports it when its merge refuses it). The others are left
+        out (`import_parties` lists them as problems) and come with the edit that fixes them.
+
+        The cursor is ``<time>/<party id>`` (the time in UTC, ISO 8601 to the microsecond
+        with a ``Z``): the page continues after that party's change. While a read pages on,
+        ``/<time>`` follows: the time the read began.
+
+        Raises:
+            ValidationError: ``cursor`` is not one this method returned (``invalid_format``).
+            RemoteUnavailableError: the database could not be read.
+        """
+        after, began = _parse_cursor(cursor)
+
+        def read() -> ChangePage:
+            start = began or self._store.now()
+            marks = self._store.changed(None if after == _FIRST else after, self._page_size + 1)
+            more = len(marks) > self._page_size
+            marks = marks[: self._page_size]
+            parties = self._store.read([pid for _, pid in marks])
+            records = [r for _, pid in marks if (r := _listed(parties[pid])) is not None]
+            last = marks[-1] if marks else after
+            if more:
+                return ChangePage(records=tuple(records), cursor=_cursor(last, start), more=True)
+            settled = (_back(start, self._overlap), 0)
+            return ChangePage(records=tuple(records), cursor=_cursor(min(last, settled)))
+
+        return self._read(read)
+
     # --- writing ------------------------------------------------------------------------
 
     def _together(self, items: Sequence[PushItem]) -> list[PushOutcome] | None:
@@ -309,6 +401,53 @@ def _remote(party: Party) -> RemoteAccount:
         version=party.version,
         modified_at=party.modified_at,
     )
+
+
+def _listed(party: Party) -> RemoteAccount | None:
+    """The party as `changes_since` lists it, or ``None`` when it is left out."""
+    try:
+        remote = _remote(party)
+        if remote.account_key is None:
+            check_account(remote.snapshot)
+    except ValidationError:
+        return None
+    return remote
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
+
+
+def _cursor(mark: Mark, began: datetime | None = None) -> str:
+    text = f"{_time(mark[0])}/{mark[1]}"
+    return text if began is None else f"{text}/{_time(began)}"
+
+
+def _parse_cursor(cursor: object) -> tuple[Mark, datetime | None]:
+    """The mark a cursor continues after, and the time its read began if it pages on."""
+    if cursor is None:
+        return _FIRST, None
+    found = _CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    try:
+        if found is None:
+            raise ValueError(cursor)
+        at, party, began = found.groups()
+        mark = (_parse_time(at), int(party))
+        return mark, None if began is None else _parse_time(began)
+    except ValueError:
+        problem = Problem(("cursor",), "invalid_format", "Not a cursor of changes_since.")
+        raise ValidationError([problem]) from None
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
+
+
+def _back(moment: datetime, overlap: timedelta) -> datetime:
+    """``overlap`` before ``moment``, or the first moment there is."""
+    if moment - _FIRST[0] <= overlap:
+        return _FIRST[0]
+    return moment - overlap
 
 
 def _open_pool(database: str) -> Any:

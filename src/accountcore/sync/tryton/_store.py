@@ -7,6 +7,7 @@ the current Tryton transaction and raises Tryton's own exceptions, which the ada
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
@@ -49,6 +50,15 @@ _KIND: Final = {"address": "address", **dict.fromkeys(MECHANISMS, "mechanism")} 
 )
 #: A row as Tryton's ``read`` returns it.
 Row = dict[str, Any]
+#: A party's place in the order of changes: the time of its latest change (UTC), and its id.
+Mark = tuple[datetime, int]
+#: The models whose records make up a party, with the column naming the party.
+_PARTS: Final = (
+    ("party.party", "id"),
+    ("party.address", "party"),
+    ("party.contact_mechanism", "party"),
+    ("party.identifier", "party"),
+)
 
 
 def _utc(value: datetime) -> datetime:
@@ -58,6 +68,27 @@ def _utc(value: datetime) -> datetime:
 
 def _stamp(row: Row) -> datetime:
     return _utc(row.get("write_date") or row["create_date"])
+
+
+def _timestamp(value: object) -> datetime:
+    """A timestamp out of a raw query, in UTC: SQLite gives text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"Not a timestamp: {value!r}")
+    if value.tzinfo is None:
+        return _utc(value)
+    return value.astimezone(timezone.utc)
+
+
+def _naive(value: datetime) -> datetime:
+    # Tryton's columns hold naive UTC datetimes; compare with them in their own terms.
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _sql(module: str) -> Any:
+    # python-sql, the SQL builder trytond is written with; it ships no type hints.
+    return importlib.import_module(module)
 
 
 class PartyStore:
@@ -114,6 +145,62 @@ class PartyStore:
         """
         found = self.Party.search([("id", ">", after)], order=[("id", "ASC")], limit=limit)
         return [p.id for p in found]
+
+    def now(self) -> datetime:
+        """
+        Return the database's current time, in UTC: the time Tryton stamps the writes of
+        this transaction with.
+        """
+        from trytond.transaction import Transaction
+
+        current = _sql("sql.functions").CurrentTimestamp().as_("now")
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*_sql("sql").Select([current]))
+        (value,) = cursor.fetchone()
+        return _timestamp(value)
+
+    def changed(self, after: Mark | None, limit: int) -> list[Mark]:
+        """
+        Return up to ``limit`` parties in the order of their latest change, after ``after``
+        (``None``: from the first), each with that change's mark.
+
+        A party's latest change is the latest create or write date of the party and of
+        its addresses, contact mechanisms and identifiers: the records its version covers.
+        """
+        from trytond.transaction import Transaction
+
+        sql = _sql("sql")
+        coalesce = _sql("sql.conditionals").Coalesce
+        parts = []
+        for name, column in _PARTS:
+            table = self._pool.get(name).__table__()
+            at = coalesce(table.write_date, table.create_date)
+            # Only records stamped at or after the mark can make a party's latest change
+            # later than it; the latest of those is the party's latest of all.
+            where = None if after is None else at >= _naive(after[0])
+            parts.append(
+                table.select(getattr(table, column).as_("party"), at.as_("at"), where=where)
+            )
+        stamps = sql.Union(*parts, all_=True)
+        latest = stamps.select(
+            stamps.party,
+            _sql("sql.aggregate").Max(stamps.at).as_("at"),
+            group_by=[stamps.party],
+        )
+        where = None
+        if after is not None:
+            at, party = _naive(after[0]), after[1]
+            where = (latest.at > at) | ((latest.at == at) & (latest.party > party))
+        query = latest.select(
+            latest.party,
+            latest.at,
+            where=where,
+            order_by=[latest.at.asc, latest.party.asc],
+            limit=limit,
+        )
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*query)
+        return [(_timestamp(at), int(party)) for party, at in cursor.fetchall()]
 
     def read(self, ids: Sequence[int]) -> dict[int, Party]:
         """
