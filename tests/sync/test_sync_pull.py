@@ -565,3 +565,51 @@ class TestChangePage:
         with pytest.raises(ValidationError) as caught:
             ChangePage(records=("R1",), cursor="1")  # type: ignore[arg-type]
         assert caught.value.problems[0].path == ("records", 0)
+
+
+class TestUnversionedLostResponse:
+    def test_a_lost_update_response_is_confirmed_by_reading_back(self) -> None:
+        """
+        A system with no versions at all loses the answer to an update that landed: the read
+        back finds the update's snapshot, and the change closes as applied, not as a
+        conflict.
+        """
+        clock = Clock(T0)
+        inner = InMemoryAccountingSystem(clock=clock, capabilities=UNVERSIONED)
+
+        class NoVersions:
+            """Answers without versions; reads back without them; loses one answer."""
+
+            capabilities = UNVERSIONED
+            lose = False
+
+            def push(self, items: Sequence[PushItem]) -> list[PushOutcome]:
+                outcomes = [attrs.evolve(outcome, version=None) for outcome in inner.push(items)]
+                if self.lose:
+                    self.lose = False
+                    return [PushOutcome.retryable(maybe_applied=True)] * len(items)
+                return outcomes
+
+            def fetch(self, ids: Sequence[str]) -> Mapping[str, RemoteAccount]:
+                return {i: attrs.evolve(r, version=None) for i, r in inner.fetch(ids).items()}
+
+            def find_by_account_keys(self, keys: Sequence[str]) -> Mapping[str, RemoteAccount]:
+                found = inner.find_by_account_keys(keys)
+                return {k: attrs.evolve(r, version=None) for k, r in found.items()}
+
+        system = NoVersions()
+        outbox = InMemoryOutbox()
+        host = Host(outbox, clock)
+        driver = SyncDriver(
+            system, outbox, schedule=SCHEDULE, clock=clock, random=lambda: 0.5, accounts=host
+        )
+        host.save(account("a"))
+        driver.push_now(["a"])
+        host.edit("a", name="Renamed B.V.")
+        system.lose = True
+        driver.push_now(["a"])
+        clock.advance(hours=1)
+        report = driver.push_now(["a"])
+        assert report.applied == 1 and report.conflicts == 0 and report.pushed == 0
+        assert not outbox.pending()
+        assert [c.disposition for c in outbox.closed] == [Disposition.APPLIED] * 2
