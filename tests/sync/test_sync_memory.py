@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import attrs
 import pytest
 from _sync import Clock
 
@@ -547,6 +548,45 @@ class TestOutboxRecord:
         outbox.record(Record(links=(Link(account_key="d"),)))
         assert outbox.tenant() == tenant
         assert sorted(outbox.all_links()) == ["a", "d"]
+
+    def test_a_replacement_must_carry_the_open_change(self) -> None:
+        """An entry replaced by another change (another seq) would corrupt the order."""
+        outbox = InMemoryOutbox()
+        outbox.append([change("a", 1), change("a", 2)])
+        forged = Entry(change=attrs.evolve(change("a", 1), seq=5), state=EntryState.WAITING)
+        with pytest.raises(ConflictError):
+            outbox.record(Record(entries=(forged,)))
+        assert outbox.entry("a-1") == Entry(change=change("a", 1))
+
+    def test_a_close_must_name_the_entry_account(self) -> None:
+        outbox = InMemoryOutbox()
+        outbox.append([change("a")])
+        with pytest.raises(ConflictError):
+            outbox.record(Record(closed=(closed("a-1", "b"),)))
+        assert entry_ids(outbox) == ["a-1"]
+
+    def test_a_redrive_must_be_the_dead_letter_itself_once(self) -> None:
+        """A dead letter re-driven twice in one record, or as another change, is refused."""
+        outbox = InMemoryOutbox()
+        outbox.append([change("a")])
+        dead = Closed(
+            change_id="a-1",
+            account_key="a",
+            disposition=Disposition.DEAD_LETTERED,
+            at=START,
+            code="rejected",
+            change=change("a"),
+        )
+        outbox.record(Record(closed=(dead,)))
+        again = Entry(change=change("a"))
+        with pytest.raises(ConflictError):
+            outbox.record(Record(reopened=(again, again)))
+        forged = Entry(change=attrs.evolve(change("a"), seq=7))
+        with pytest.raises(ConflictError):
+            outbox.record(Record(reopened=(forged,)))
+        assert outbox.dead_letters() == [dead] and entry_ids(outbox) == []
+        outbox.record(Record(reopened=(again,)))
+        assert entry_ids(outbox) == ["a-1"]
 
 
 class TestChangesSince:

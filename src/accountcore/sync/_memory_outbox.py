@@ -137,10 +137,21 @@ class InMemoryOutbox:
             if closed.change_id in closing:
                 raise ConflictError(f"Change {closed.change_id} is closed twice in one record.")
             closing.add(closed.change_id)
+            entry = self._open.get(closed.change_id)
+            if entry is not None and entry.account_key != closed.account_key:
+                raise ConflictError(f"Change {closed.change_id} is of another account.")
+        for entry in record.entries:
+            held = self._open.get(entry.change_id)
+            if held is not None and held.change is not entry.change and held.change != entry.change:
+                raise ConflictError(f"Change {entry.change_id} is replaced by another change.")
         reopening = {entry.change_id: entry for entry in record.reopened}
+        if len(reopening) < len(record.reopened):
+            raise ConflictError("A change is re-driven twice in one record.")
         for change_id, entry in sorted(reopening.items()):
             if change_id not in self._dead:
                 raise ConflictError(f"Change {change_id} is not a dead letter of the outbox.")
+            if self._dead[change_id].change not in (None, entry.change):
+                raise ConflictError(f"Change {change_id} is re-driven as another change.")
             if entry.change.seq < self._last_seq.get(entry.account_key, -1):
                 # A newer change of the account exists (open, applied or dead): sending this
                 # one again could write an older snapshot over a newer one.

@@ -165,11 +165,14 @@ def same_stored(a: Account, b: Account, fields: tuple[tuple[str, ...], ...] | No
     """
     if fields is None and a == b:
         return True
-    return all(
-        _same(values[0], values[1])
-        for path, values in _leaves((a, b), Account)
-        if _covered(path, fields)
-    ) and a.id == b.id
+    return (
+        all(
+            _same(values[0], values[1])
+            for path, values in _leaves((a, b), Account)
+            if _covered(path, fields)
+        )
+        and a.id == b.id
+    )
 
 
 def _get(obj: object, path: _Leaf) -> object:

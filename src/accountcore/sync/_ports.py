@@ -294,9 +294,11 @@ class Outbox(Protocol):
         Apply a record atomically: all of it or none of it.
 
         Refuse (with `accountcore.errors.ConflictError`) an entry to replace or close that
-        is not open, and a change to reopen (``record.reopened``, a re-drive) that is not a
-        dead letter or not its account's newest change: an older snapshot must never be
-        sent after a newer one.
+        is not open, a replacement that carries another change than the open entry, a close
+        that names another account, and a change to reopen (``record.reopened``, a
+        re-drive) that is not a dead letter, is not the dead letter's own change, is given
+        twice, or is not its account's newest change: an older snapshot must never be sent
+        after a newer one. `accountcore.sync.conformance.OutboxContract` checks these.
         """
 
 

@@ -195,4 +195,3 @@ def receive(
     run = _Pull(outbox, capabilities, now)
     yield from run.merge(given, "webhook", None)
     return run.report()
-

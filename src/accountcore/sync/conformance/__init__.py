@@ -16,11 +16,17 @@ checks what the adapter declares. Like `InMemoryAccountingSystem`, the kit expec
 system keeps at most one record per account key (a second create is rejected with
 ``account_key_taken``); an adapter for a system without that constraint checks it itself.
 
+An outbox is checked the same way: subclass `OutboxContract` and override its ``outbox``
+fixture (a fresh, empty outbox), and `make_outbox_machine` drives it beside the reference
+`accountcore.sync.memory.InMemoryOutbox`.
+
 The kit's messages are explicit, so plain ``assert`` reports enough. For pytest's detailed
 diffs, call ``pytest.register_assert_rewrite("accountcore.sync.conformance")`` in your
 ``conftest.py`` before importing it. Needs the ``accountcore[testing]`` extra.
 
 .. versionadded:: 0.1
+.. versionchanged:: 0.2
+   `OutboxContract`, `OutboxStateMachine` and `make_outbox_machine`.
 """
 
 from __future__ import annotations
@@ -36,10 +42,14 @@ except ImportError as error:
 
 from ._contract import AccountingSystemContract, AsyncAccountingSystemContract
 from ._machine import AccountingSystemStateMachine, make_state_machine
+from ._outbox import OutboxContract, OutboxStateMachine, make_outbox_machine
 
 __all__ = [
     "AccountingSystemContract",
     "AccountingSystemStateMachine",
     "AsyncAccountingSystemContract",
+    "OutboxContract",
+    "OutboxStateMachine",
+    "make_outbox_machine",
     "make_state_machine",
 ]
