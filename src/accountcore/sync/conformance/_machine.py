@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import attrs
-from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -29,6 +28,7 @@ from ._support import (
     _CheckedSystem,
     _describe,
     _is_utc,
+    _named,
     _read_to_end,
 )
 
@@ -304,12 +304,4 @@ def make_state_machine(
         def make_system(self) -> AccountingSystem:
             return factory()
 
-    name = getattr(factory, "__name__", "")
-    name = name if name.isidentifier() else "AccountingSystem"
-    Machine.__name__ = Machine.__qualname__ = f"{name}StateMachine"
-    # Hypothesis's explain phase re-runs a failing program step by step, which takes minutes.
-    phases = tuple(phase for phase in settings().phases if phase is not Phase.explain)
-    Machine.TestCase.settings = settings(
-        max_examples=50, stateful_step_count=20, deadline=None, phases=phases
-    )
-    return Machine
+    return _named(Machine, factory, "AccountingSystem")

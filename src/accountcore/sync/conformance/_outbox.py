@@ -11,7 +11,6 @@ from typing import TypeVar
 
 import attrs
 import pytest
-from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -31,7 +30,7 @@ from .._ports import (
     TenantState,
 )
 from ..memory import InMemoryOutbox
-from ._support import _base_account
+from ._support import _named, _snapshot
 
 __all__ = ["OutboxContract", "OutboxStateMachine", "make_outbox_machine"]
 
@@ -127,13 +126,7 @@ class _OutboxBuilders:
         """
         Return a valid account with id ``key``; each ``version`` differs in name and remarks.
         """
-        return attrs.evolve(
-            _base_account(),
-            id=key,
-            code=key,
-            name=f"Account {key} v{version}",
-            remarks=f"Version {version} of {key}.",
-        )
+        return _snapshot(key, version)
 
     def change(self, key: str, seq: int = 1, *, change_id: str | None = None) -> Change:
         """
@@ -842,11 +835,4 @@ def make_outbox_machine(factory: Callable[[], Outbox]) -> type[OutboxStateMachin
         def make_outbox(self) -> Outbox:
             return factory()
 
-    name = getattr(factory, "__name__", "")
-    name = name if name.isidentifier() else "Outbox"
-    Machine.__name__ = Machine.__qualname__ = f"{name}StateMachine"
-    phases = tuple(phase for phase in settings().phases if phase is not Phase.explain)
-    Machine.TestCase.settings = settings(
-        max_examples=50, stateful_step_count=20, deadline=None, phases=phases
-    )
-    return Machine
+    return _named(Machine, factory, "Outbox")

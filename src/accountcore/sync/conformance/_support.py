@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import ClassVar, TypeVar
 
 import attrs
+from hypothesis import Phase, settings
 
 from ...entities import Account, AccountType, Address
 from ...errors import SyncError, ValidationError
@@ -270,13 +271,7 @@ class _Builders:
         """
         Return a valid account with id ``key``; each ``version`` differs in name and remarks.
         """
-        return attrs.evolve(
-            _base_account(),
-            id=key,
-            code=key,
-            name=f"Account {key} v{version}",
-            remarks=f"Version {version} of {key}.",
-        )
+        return _snapshot(key, version)
 
     def comparable(self, snapshot: Account) -> object:
         """
@@ -348,3 +343,30 @@ def _blocking(system: AsyncAccountingSystem) -> Iterator[_CheckedSystem]:
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+def _snapshot(key: str, version: int = 1) -> Account:
+    """A valid account with id ``key``; each ``version`` differs in name and remarks."""
+    return attrs.evolve(
+        _base_account(),
+        id=key,
+        code=key,
+        name=f"Account {key} v{version}",
+        remarks=f"Version {version} of {key}.",
+    )
+
+
+_MachineT = TypeVar("_MachineT", bound=type)
+
+
+def _named(machine: _MachineT, factory: object, fallback: str) -> _MachineT:
+    """Name a kit machine after its factory and give it the kit's settings."""
+    name = getattr(factory, "__name__", "")
+    name = name if name.isidentifier() else fallback
+    machine.__name__ = machine.__qualname__ = f"{name}StateMachine"
+    # Hypothesis's explain phase re-runs a failing program step by step, which takes minutes.
+    phases = tuple(phase for phase in settings().phases if phase is not Phase.explain)
+    machine.TestCase.settings = settings(  # type: ignore[attr-defined]
+        max_examples=50, stateful_step_count=20, deadline=None, phases=phases
+    )
+    return machine
